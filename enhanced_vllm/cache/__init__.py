@@ -1,0 +1,1 @@
+"""The exact-match cache levels, their keys and values, and single-flight."""

@@ -1,0 +1,103 @@
+"""L2: Redis, the exact cache shared by every process and replica that points at it.
+
+Redis is optional at run time: every operation has a short timeout, and a failure never reaches
+the request. After a failure the level stays out of the path for ``retry_interval`` seconds (so a
+dead Redis costs one timeout, not one per request), then the next call tries again; redis-py
+reconnects by itself, so a restarted server is picked up without intervention.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+
+class RedisCache:
+    name = "redis"
+
+    def __init__(
+        self,
+        url: str,
+        ttl: float,
+        prefix: str,
+        timeout: float = 0.5,
+        retry_interval: float = 1.0,
+    ) -> None:
+        self._client = Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, retry_on_timeout=False
+        )
+        self._url = url
+        self._ttl_ms = int(ttl * 1000)
+        self._prefix = prefix
+        self._retry_interval = retry_interval
+        self._suspended_until = 0.0
+        self.last_error: str | None = None
+
+    def _full_key(self, tenant: str, key: str) -> str:
+        return f"{self._prefix}:{tenant}:{key}"
+
+    @property
+    def available(self) -> bool:
+        return time.monotonic() >= self._suspended_until
+
+    def _failed(self, operation: str, exc: Exception) -> None:
+        if self.last_error is None:
+            logger.warning("Redis %s failed (%r); serving from memory and engine", operation, exc)
+        self.last_error = f"{operation}: {exc!r}"
+        self._suspended_until = time.monotonic() + self._retry_interval
+
+    def _succeeded(self) -> None:
+        if self.last_error is not None:
+            logger.info("Redis at %s is reachable again", self._url)
+        self.last_error = None
+
+    async def lookup(self, tenant: str, key: str) -> bytes | None:
+        if not self.available:
+            return None
+        try:
+            value = await self._client.get(self._full_key(tenant, key))
+        except (RedisError, OSError) as exc:
+            self._failed("get", exc)
+            return None
+        self._succeeded()
+        return value
+
+    async def store(self, tenant: str, key: str, value: bytes) -> None:
+        if not self.available:
+            return
+        try:
+            await self._client.set(self._full_key(tenant, key), value, px=self._ttl_ms)
+        except (RedisError, OSError) as exc:
+            self._failed("set", exc)
+        else:
+            self._succeeded()
+
+    async def delete(self, tenant: str, key: str) -> None:
+        try:
+            await self._client.delete(self._full_key(tenant, key))
+        except (RedisError, OSError) as exc:
+            self._failed("delete", exc)
+
+    async def clear(self, tenant: str) -> int:
+        """Delete every entry of ``tenant``; returns how many were removed."""
+        removed = 0
+        async for batch_key in self._client.scan_iter(match=self._full_key(tenant, "*"), count=500):
+            removed += await self._client.delete(batch_key)
+        return removed
+
+    async def health(self) -> dict:
+        try:
+            await self._client.ping()
+        except (RedisError, OSError) as exc:
+            self._failed("ping", exc)
+            return {"status": "unhealthy", "url": self._url, "error": self.last_error}
+        self._succeeded()
+        return {"status": "healthy", "url": self._url}
+
+    async def close(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,179 @@
+"""Typed, validated configuration. Every model reads ``ENHANCED_VLLM_<SECTION>_<FIELD>`` environment
+variables as overrides of its defaults (explicit arguments win); nested fields use ``__``, e.g.
+``ENHANCED_VLLM_HANDLER_FEATURES__ENABLE_CACHING=false``. Invalid values raise :class:`ConfigError`
+at construction, naming the field.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from enhanced_vllm.errors import ConfigError
+
+
+def _settings(section: str) -> SettingsConfigDict:
+    return SettingsConfigDict(
+        env_prefix=f"ENHANCED_VLLM_{section}_",
+        env_nested_delimiter="__",
+        validate_assignment=True,
+        extra="forbid",
+    )
+
+
+class _Validated:
+    """Turns pydantic's ValidationError into our ConfigError (also a ValueError)."""
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise ConfigError(f"invalid {type(self).__name__}: {exc}") from exc
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as exc:
+            raise ConfigError(f"invalid {type(self).__name__}.{name}: {exc}") from exc
+
+
+class EngineArgsConfig(_Validated, BaseModel):
+    """Arguments for vLLM's ``AsyncEngineArgs``. Unknown fields pass through unchanged, so any
+    engine argument vLLM accepts can be set; ``model=None`` means the bundled default model."""
+
+    model_config = ConfigDict(extra="allow", validate_assignment=True)
+
+    model: str | None = None
+    max_model_len: int | None = Field(default=2048, gt=0)
+    dtype: str = "auto"
+    gpu_memory_utilization: float = Field(default=0.9, gt=0, le=1)
+    tensor_parallel_size: int = Field(default=1, ge=1)
+    enforce_eager: bool | None = None  # None: True on CPU (faster start, see SETUP.md)
+
+
+class VLLMConfig(_Validated, BaseSettings):
+    """The engine: ``engine_args`` goes to ``AsyncEngineArgs``."""
+
+    model_config = _settings("VLLM")
+
+    engine_args: EngineArgsConfig = Field(default_factory=EngineArgsConfig)
+
+    def to_engine_args(self) -> Any:
+        """Build ``AsyncEngineArgs``, resolving the bundled model and CPU defaults."""
+        from vllm.engine.arg_utils import AsyncEngineArgs
+        from vllm.platforms import current_platform
+
+        from enhanced_vllm.models import ensure_default_model
+
+        args = self.engine_args.model_dump()
+        if args["model"] is None:
+            args["model"] = str(ensure_default_model())
+        if args["enforce_eager"] is None:
+            args["enforce_eager"] = current_platform.is_cpu()
+        if current_platform.is_cpu() and args["dtype"] == "auto":
+            args["dtype"] = "bfloat16"
+        try:
+            return AsyncEngineArgs(**args)
+        except TypeError as exc:
+            raise ConfigError(f"unknown vLLM engine argument in VLLMConfig.engine_args: {exc}") from exc
+
+
+class CacheType(str, enum.Enum):
+    """Where exact-match answers live: the in-process LRU only, or also in Redis (shared)."""
+
+    MEMORY = "memory"
+    REDIS = "redis"
+
+
+class CacheConfig(_Validated, BaseSettings):
+    """Exact-match cache: L1 in-process LRU+TTL, L2 Redis when ``cache_type=REDIS``.
+
+    Sampled requests (temperature > 0) are cached only when they carry a ``seed`` (then the
+    answer is reproducible); unseeded ones bypass the cache and single-flight unless
+    ``cache_sampled_without_seed`` is set, which reuses the first sample.
+    """
+
+    model_config = _settings("CACHE")
+
+    cache_type: CacheType = CacheType.MEMORY
+    redis_url: str | None = None
+    redis_host: str = "127.0.0.1"
+    redis_port: int = Field(default=6379, gt=0, lt=65536)
+    redis_db: int = Field(default=0, ge=0)
+    redis_timeout: float = Field(default=0.5, gt=0)
+    redis_retry_interval: float = Field(default=1.0, ge=0)
+    redis_key_prefix: str = "enhanced_vllm"
+    memory_cache_size: int = Field(default=1000, gt=0)
+    ttl: float = Field(default=3600, gt=0)
+    enable_compression: bool = False
+    namespace: str = Field(default="default", min_length=1)
+    cache_sampled_without_seed: bool = False
+
+    @property
+    def resolved_redis_url(self) -> str:
+        return self.redis_url or f"redis://{self.redis_host}:{self.redis_port}/{self.redis_db}"
+
+
+class SimilarityConfig(_Validated, BaseSettings):
+    """Semantic cache and similar-question search (the semantic stage; see issue 4)."""
+
+    model_config = _settings("SIMILARITY")
+
+    enable_vector_search: bool = True
+    similarity_threshold: float = Field(default=0.8, ge=0, le=1)
+    max_similar_results: int = Field(default=5, gt=0)
+    vector_dimension: int = Field(default=384, gt=0)
+
+
+class FeaturesConfig(_Validated, BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    enable_nlp_enhancement: bool = True
+    enable_similarity_search: bool = True
+    enable_caching: bool = True
+    enable_detailed_logging: bool = False
+
+
+class NLPConfig(_Validated, BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    max_concurrent_tasks: int = Field(default=4, gt=0)
+
+
+_FLAT_FEATURES = {"cache_enabled": "enable_caching", "nlp_enabled": "enable_nlp_enhancement"}
+
+
+class HandlerConfig(_Validated, BaseSettings):
+    """Which pipeline features run. The original flat keywords ``cache_enabled`` and
+    ``nlp_enabled`` are accepted and map onto ``features``."""
+
+    model_config = _settings("HANDLER")
+
+    model_name: str | None = None
+    features: FeaturesConfig = Field(default_factory=FeaturesConfig)
+    nlp: NLPConfig = Field(default_factory=NLPConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fold_flat_keywords(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not _FLAT_FEATURES.keys() & data.keys():
+            return data
+        data = dict(data)
+        features = data.get("features") or {}
+        features = features.model_dump() if isinstance(features, BaseModel) else dict(features)
+        for flat, nested in _FLAT_FEATURES.items():
+            if (value := data.pop(flat, None)) is not None:
+                features[nested] = value
+        data["features"] = features
+        return data
+
+    @property
+    def cache_enabled(self) -> bool:
+        return self.features.enable_caching
+
+    @property
+    def nlp_enabled(self) -> bool:
+        return self.features.enable_nlp_enhancement

