@@ -33,8 +33,7 @@ async def _demo(question: str) -> None:
         print(f"\nQuestion: {question}")
         for attempt in ("first request (miss)", "same request again (exact hit)"):
             started = time.perf_counter()
-            async for output in llm.generate_enhanced(prompt, params):
-                pass
+            output = [o async for o in llm.generate_enhanced(prompt, params)][-1]
             elapsed_ms = (time.perf_counter() - started) * 1000
             meta = {k: v for k, v in output.metadata.items() if k != "processing_time"}
             print(f"\n== {attempt}: {elapsed_ms:.2f} ms")

@@ -360,10 +360,14 @@ class EnhancedAsyncLLM(AsyncLLM):
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
+    async def flush_cache_writes(self, timeout: float = 2.0) -> None:
+        """Wait (at most ``timeout`` s) for the cache writes still running in the background."""
+        if self._background:
+            await asyncio.wait(list(self._background), timeout=timeout)
+
     async def cleanup(self) -> None:
         """Finish pending cache writes, close Redis and shut the engine down."""
-        if self._background:
-            await asyncio.wait(list(self._background), timeout=2)
+        await self.flush_cache_writes()
         if self.redis is not None:
             await self.redis.close()
         self.shutdown()

@@ -27,12 +27,15 @@ class EnhancedVLLMHandler:
         cache_config: CacheConfig | None = None,
         similarity_config: SimilarityConfig | None = None,
         handler_config: HandlerConfig | None = None,
+        *,
+        llm: EnhancedAsyncLLM | None = None,
     ) -> None:
+        """Pass ``llm`` to wrap an engine that is already running (its caches stay as configured)."""
         self.vllm_config = vllm_config or VLLMConfig()
-        self.cache_config = cache_config or CacheConfig()
+        self.cache_config = llm.cache_config if llm else cache_config or CacheConfig()
         self.similarity_config = similarity_config or SimilarityConfig()
-        self.handler_config = handler_config or HandlerConfig()
-        self.llm: EnhancedAsyncLLM | None = None
+        self.handler_config = llm.handler_config if llm else handler_config or HandlerConfig()
+        self.llm = llm
 
     async def start(self) -> None:
         """Start the engine (blocks for the engine's start-up, ~20 s on CPU). Idempotent."""
