@@ -29,11 +29,13 @@ class EnhancedRequestOutputCollector(RequestOutputCollector):
         metadata: dict[str, Any],
         n: int = 1,
         on_finished: Callable[[EnhancedRequestOutput], None] | None = None,
+        started: float | None = None,
     ) -> None:
+        """``started`` is the request's arrival (``time.perf_counter()``), default now."""
         super().__init__(output_kind, request_id)
         self.metadata = metadata
         self.n = n
-        self.started = time.perf_counter()
+        self.started = time.perf_counter() if started is None else started
         self._on_finished = on_finished
 
     def put(self, output: RequestOutput | Exception) -> None:
@@ -43,7 +45,7 @@ class EnhancedRequestOutputCollector(RequestOutputCollector):
             if output.finished and self._on_finished is not None:
                 self._on_finished(output)
         super().put(output)
-        if isinstance(output, RequestOutput) and self.output is not output:
+        if isinstance(output, RequestOutput) and isinstance(self.output, RequestOutput) and self.output is not output:
             self.output.metadata = output.metadata  # merged into a pending output: keep it fresh
 
     async def aiter(self) -> AsyncIterator[EnhancedRequestOutput]:

@@ -19,7 +19,7 @@ import time
 import uuid
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vllm import SamplingParams
 from vllm.outputs import RequestOutput
@@ -34,13 +34,15 @@ from vllm.v1.executor import Executor
 from enhanced_vllm.cache import codec
 from enhanced_vllm.cache.keys import CacheKey, KeyBuilder, model_identity
 from enhanced_vllm.cache.memory import MemoryCache
-from enhanced_vllm.cache.redis import RedisCache
 from enhanced_vllm.cache.singleflight import Flight, FlightRegistry
 from enhanced_vllm.collector import EnhancedRequestOutputCollector
 from enhanced_vllm.config import CacheConfig, CacheType, HandlerConfig, VLLMConfig
 from enhanced_vllm.errors import ConfigError, EnhancedVLLMError
 from enhanced_vllm.outputs import EnhancedRequestOutput, is_successful
 from enhanced_vllm.stats import PipelineStats
+
+if TYPE_CHECKING:
+    from enhanced_vllm.cache.redis import RedisCache
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +139,8 @@ class EnhancedAsyncLLM(AsyncLLM):
         if old_redis is not None:
             self._spawn(old_redis.close())
         if cfg.cache_type == CacheType.REDIS:
+            from enhanced_vllm.cache.redis import RedisCache  # optional extra [redis]
+
             self.redis = RedisCache(
                 cfg.resolved_redis_url, cfg.ttl, cfg.redis_key_prefix, cfg.redis_timeout, cfg.redis_retry_interval
             )
@@ -158,22 +162,23 @@ class EnhancedAsyncLLM(AsyncLLM):
         **kwargs: Any,
     ) -> RequestOutputCollector:
         """vLLM's ``add_request``; ``tenant`` (ours) isolates cache entries between tenants."""
+        started = time.perf_counter()
         if self.errored:
             raise EngineDeadError()
         if isinstance(params, PoolingParams) or isinstance(prompt, AsyncGenerator):
             return await super().add_request(request_id, prompt, params, arrival_time, lora_request, *args, **kwargs)
-        engine_call = (prompt, params, (arrival_time, lora_request, *args), kwargs)
+        engine_call = (prompt, params, (arrival_time, lora_request, *args), kwargs, started)
 
         key = self._cache_key(prompt, params, lora_request, tenant)
         if key is None:
             self.stats.count("bypassed")
             return await self._start_generation(None, None, request_id, engine_call)
-        if (hit := await self._lookup_exact(key, request_id, params)) is not None:
+        if (hit := await self._lookup_exact(key, request_id, params, started)) is not None:
             return hit
         # [semantic stage: lands with the semantic cache]
         flight_key = (key.digest, params.output_kind)
         if (flight := self.flights.joinable(flight_key)) is not None:
-            return self._join(flight, request_id, params)
+            return self._join(flight, request_id, params, started)
         return await self._start_generation(flight_key, key, request_id, engine_call)
 
     def _cache_key(self, prompt: Any, params: SamplingParams, lora_request: Any, tenant: str | None) -> CacheKey | None:
@@ -182,24 +187,24 @@ class EnhancedAsyncLLM(AsyncLLM):
         return self.keys.build(prompt, params, lora_request, tenant)
 
     async def _lookup_exact(
-        self, key: CacheKey, request_id: str, params: SamplingParams
+        self, key: CacheKey, request_id: str, params: SamplingParams, started: float
     ) -> RequestOutputCollector | None:
         """L1, then L2; an L2 hit is copied into L1. Corrupt entries count as misses and are deleted."""
         for level in ("memory", "redis"):
             if level == "redis" and self.redis is None:
                 break
-            started = time.perf_counter()
+            lookup_started = time.perf_counter()
             if level == "memory":
                 blob = self.memory.lookup(key.digest)
             else:
                 blob = await self.redis.lookup(key.tenant, key.digest)
             output = self._decode(level, key, blob, request_id)
-            self.stats.lookup(level, output is not None, time.perf_counter() - started)
+            self.stats.lookup(level, output is not None, time.perf_counter() - lookup_started)
             if output is None:
                 continue
             if level == "redis":
                 self.memory.store(key.digest, blob)
-            collector = self._collector(request_id, params, level=level)
+            collector = self._collector(request_id, params, started, level=level)
             collector.put(output)
             return collector
         return None
@@ -217,8 +222,8 @@ class EnhancedAsyncLLM(AsyncLLM):
                 self._spawn(self.redis.delete(key.tenant, key.digest))
             return None
 
-    def _join(self, flight: Flight, request_id: str, params: SamplingParams) -> RequestOutputCollector:
-        collector = self._collector(request_id, params, coalesced=True)
+    def _join(self, flight: Flight, request_id: str, params: SamplingParams, started: float) -> RequestOutputCollector:
+        collector = self._collector(request_id, params, started, coalesced=True)
         self.flights.subscribe(flight, collector)
         self.stats.count("coalesced")
         self.stats.coalesced_changed(+1)
@@ -227,9 +232,9 @@ class EnhancedAsyncLLM(AsyncLLM):
     async def _start_generation(
         self, flight_key: Any, key: CacheKey | None, request_id: str, engine_call: tuple
     ) -> RequestOutputCollector:
-        prompt, params, args, kwargs = engine_call
+        prompt, params, args, kwargs, started = engine_call
         flight = Flight(flight_key, params.output_kind, on_done=lambda f, final: self._flight_done(key, f, final))
-        collector = self._collector(request_id, params)
+        collector = self._collector(request_id, params, started)
         self.flights.add(flight)
         self.flights.subscribe(flight, collector)
         self.stats.count("engine_requests")
@@ -276,7 +281,12 @@ class EnhancedAsyncLLM(AsyncLLM):
             self.stats.count("stored")
 
     def _collector(
-        self, request_id: str, params: SamplingParams, level: str | None = None, coalesced: bool = False
+        self,
+        request_id: str,
+        params: SamplingParams,
+        started: float | None = None,
+        level: str | None = None,
+        coalesced: bool = False,
     ) -> EnhancedRequestOutputCollector:
         metadata = {
             "cached": level is not None,
@@ -288,7 +298,7 @@ class EnhancedAsyncLLM(AsyncLLM):
             "similar_results": [],
         }
         return EnhancedRequestOutputCollector(
-            params.output_kind, request_id, metadata, n=params.n, on_finished=self._record_finished
+            params.output_kind, request_id, metadata, n=params.n, on_finished=self._record_finished, started=started
         )
 
     def _record_finished(self, output: EnhancedRequestOutput) -> None:

@@ -35,7 +35,7 @@ OTHER_PROCESS = textwrap.dedent(
 
 @pytest.mark.slow
 async def test_miss_in_one_process_is_a_redis_hit_in_another(engine, redis_server, tmp_path):
-    if redis_server.process is None:
+    if not redis_server.running:
         redis_server.start()
     config = CacheConfig(cache_type=CacheType.REDIS, redis_url=redis_server.url, redis_key_prefix="shared")
     engine.configure(config, HandlerConfig())

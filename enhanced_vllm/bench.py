@@ -1,0 +1,114 @@
+"""The cache benchmark: one engine, one run, EnhancedAsyncLLM measured beside plain AsyncLLM.
+
+The plain side calls ``AsyncLLM.add_request`` on the same engine object (skipping the pipeline) and
+drains the collector exactly like ``AsyncLLM.generate``; the two sides alternate within each round.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import uuid
+from typing import Any
+
+from vllm import SamplingParams
+from vllm.sampling_params import RequestOutputKind
+from vllm.v1.engine.async_llm import AsyncLLM
+
+from enhanced_vllm.config import CacheConfig, CacheType
+from enhanced_vllm.engine import EnhancedAsyncLLM
+from enhanced_vllm.local_redis import LocalRedisServer
+
+LATENCY_PROMPTS = 20
+THROUGHPUT_BATCH = 16
+BURST = 32
+
+
+def _prompt(tag: str) -> str:
+    return f"Write a short paragraph about the history of bridge number {tag}:"
+
+
+def _ms_p50(samples: list[float]) -> float:
+    return round(statistics.median(samples) * 1000, 4)
+
+
+async def _enhanced(llm: EnhancedAsyncLLM, prompt: str, params: SamplingParams) -> Any:
+    return [output async for output in llm.generate(prompt, params, uuid.uuid4().hex)][-1]
+
+
+async def _plain(llm: EnhancedAsyncLLM, prompt: str, params: SamplingParams) -> Any:
+    queue = await AsyncLLM.add_request(llm, uuid.uuid4().hex, prompt, params)
+    finished = False
+    while not finished:
+        output = queue.get_nowait() or await queue.get()
+        finished = output.finished
+    return output
+
+
+async def _timed(call, *args) -> float:
+    started = time.perf_counter()
+    await call(*args)
+    return time.perf_counter() - started
+
+
+async def _throughput(llm: EnhancedAsyncLLM, call, params: SamplingParams) -> float:
+    """Generated tokens per second for one concurrent batch of unique prompts."""
+    prompts = [_prompt(uuid.uuid4().hex[:8]) for _ in range(THROUGHPUT_BATCH)]
+    started = time.perf_counter()
+    outputs = await asyncio.gather(*(call(llm, p, params) for p in prompts))
+    elapsed = time.perf_counter() - started
+    return sum(len(o.outputs[0].token_ids) for o in outputs) / elapsed
+
+
+async def run_cache_bench(rounds: int = 3) -> dict[str, Any]:
+    with LocalRedisServer() as redis_server:
+        config = CacheConfig(cache_type=CacheType.REDIS, redis_url=redis_server.url, redis_key_prefix="bench")
+        llm = EnhancedAsyncLLM(cache_config=config)
+        try:
+            return await _measure(llm, max(3, rounds))
+        finally:
+            await llm.cleanup()
+
+
+async def _measure(llm: EnhancedAsyncLLM, rounds: int) -> dict[str, Any]:
+    params = SamplingParams(temperature=0, max_tokens=32, ignore_eos=True)
+    await _throughput(llm, _plain, params)  # warm-up
+
+    prompts = [_prompt(f"latency-{i}-{uuid.uuid4().hex[:6]}") for i in range(LATENCY_PROMPTS)]
+    miss = [await _timed(_enhanced, llm, p, params) for p in prompts]
+    await llm.flush_cache_writes()
+    l1_hit = [await _timed(_enhanced, llm, p, params) for p in prompts]
+    redis_hit = []
+    for p in prompts:
+        llm.memory.clear()
+        redis_hit.append(await _timed(_enhanced, llm, p, params))
+    levels_seen = dict(llm.stats.hits)
+
+    enhanced_tps, plain_tps = [], []
+    for i in range(rounds):
+        order = [(enhanced_tps, _enhanced), (plain_tps, _plain)]
+        for samples, call in order if i % 2 == 0 else order[::-1]:
+            samples.append(await _throughput(llm, call, params))
+
+    burst_params = SamplingParams(temperature=0, max_tokens=32, output_kind=RequestOutputKind.DELTA)
+    before = llm.stats.events["engine_requests"]
+    burst_prompt = _prompt(f"burst-{uuid.uuid4().hex[:6]}")
+    await asyncio.gather(*(_enhanced(llm, burst_prompt, burst_params) for _ in range(BURST)))
+    burst_engine_requests = llm.stats.events["engine_requests"] - before
+
+    miss_p50, l1_p50 = _ms_p50(miss), _ms_p50(l1_hit)
+    return {
+        "model": llm.model_config.model,
+        "max_tokens": params.max_tokens,
+        "rounds": rounds,
+        "miss_ms_p50": miss_p50,
+        "l1_hit_ms_p50": l1_p50,
+        "redis_hit_ms_p50": _ms_p50(redis_hit),
+        "l1_time_saved": round(1 - l1_p50 / miss_p50, 5),
+        "miss_throughput_ratio": round(sum(enhanced_tps) / sum(plain_tps), 4),
+        "enhanced_tokens_per_s": [round(x, 1) for x in enhanced_tps],
+        "plain_tokens_per_s": [round(x, 1) for x in plain_tps],
+        "burst_engine_requests": burst_engine_requests,
+        "hits_by_level": levels_seen,
+    }
