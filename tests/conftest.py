@@ -10,8 +10,9 @@ import uuid
 
 import pytest
 
-from enhanced_vllm import CacheConfig, CacheType, EnhancedAsyncLLM, HandlerConfig
+from enhanced_vllm import CacheConfig, CacheType, EnhancedAsyncLLM, HandlerConfig, SimilarityConfig
 from enhanced_vllm.local_redis import LocalRedisServer
+from tests.helpers import EXACT_ONLY
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +24,7 @@ def redis_server():
 
 @pytest.fixture(scope="session")
 async def engine():
-    llm = EnhancedAsyncLLM(handler_config=HandlerConfig())
+    llm = EnhancedAsyncLLM(handler_config=EXACT_ONLY, similarity_config=SimilarityConfig(chroma_mode="ephemeral"))
     yield llm
     await llm.cleanup()
 
@@ -31,7 +32,7 @@ async def engine():
 @pytest.fixture
 async def llm(engine):
     """The shared engine with fresh, empty in-memory caches."""
-    engine.configure(CacheConfig(), HandlerConfig())
+    engine.configure(CacheConfig(), EXACT_ONLY)
     yield engine
     assert not engine.flights.by_key, "a test left a generation in flight"
 
@@ -44,5 +45,15 @@ async def redis_llm(engine, redis_server):
     config = CacheConfig(
         cache_type=CacheType.REDIS, redis_url=redis_server.url, redis_key_prefix=f"test-{uuid.uuid4().hex[:8]}"
     )
-    engine.configure(config, HandlerConfig())
+    engine.configure(config, EXACT_ONLY)
     yield engine
+
+
+@pytest.fixture
+async def semantic_llm(engine, tmp_path):
+    """The shared engine with fresh caches and the semantic stage on an embedded Chroma of its own."""
+    similarity = SimilarityConfig(chroma_mode="persistent", chroma_path=tmp_path / "chroma")
+    engine.configure(CacheConfig(), HandlerConfig(), similarity)
+    yield engine
+    await engine.flush_cache_writes()
+    engine.configure(CacheConfig(), EXACT_ONLY)

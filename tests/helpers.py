@@ -7,6 +7,10 @@ import uuid
 from vllm import SamplingParams
 from vllm.sampling_params import RequestOutputKind
 
+from enhanced_vllm import HandlerConfig
+
+EXACT_ONLY = HandlerConfig(features={"enable_similarity_search": False})  # no semantic stage
+
 
 def greedy(max_tokens: int = 8, kind: RequestOutputKind = RequestOutputKind.CUMULATIVE, **kw) -> SamplingParams:
     return SamplingParams(temperature=0, max_tokens=max_tokens, output_kind=kind, **kw)

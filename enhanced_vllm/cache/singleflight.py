@@ -29,11 +29,13 @@ class Flight:
         self.subscribers: list[EnhancedRequestOutputCollector] = []
         self.accumulated: RequestOutput | None = None
         self.done = False
+        self.served_from_cache = False
+        self.held = False  # while True, outputs are only accumulated (a semantic lookup is racing)
         self._delta = output_kind == RequestOutputKind.DELTA
         self._on_done = on_done
 
     def subscribe(self, collector: EnhancedRequestOutputCollector) -> None:
-        if self.accumulated is not None:
+        if self.accumulated is not None and not self.held:
             collector.put(clone_output(self.accumulated))
         self.subscribers.append(collector)
 
@@ -60,6 +62,10 @@ class Flight:
             self.accumulated = snapshot
         else:
             self.accumulated.add(snapshot, aggregate=self._delta)
+        if self.held:
+            if output.finished:
+                self._finish(self.accumulated)
+            return
         *others, last = self.subscribers or [None]
         for collector in others:
             collector.put(clone_output(output))
@@ -67,6 +73,24 @@ class Flight:
             last.put(output)
         if output.finished:
             self._finish(self.accumulated)
+
+    def release(self) -> None:
+        """Stop holding: subscribers get everything generated so far, then the live stream."""
+        if not self.held:
+            return
+        self.held = False
+        if self.accumulated is not None:
+            for collector in self.subscribers:
+                collector.put(clone_output(self.accumulated))
+
+    def serve(self, output: RequestOutput, metadata: dict) -> None:
+        """Answer every subscriber with ``output`` (a cached answer) instead of the engine's."""
+        self.held = False
+        self.served_from_cache = True
+        for collector in self.subscribers:
+            collector.metadata.update(metadata)
+            collector.put(clone_output(output))
+        self._finish(None)
 
     def _finish(self, final: RequestOutput | None) -> None:
         self.done = True

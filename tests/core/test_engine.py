@@ -11,7 +11,7 @@ from vllm.sampling_params import RequestOutputKind
 
 from enhanced_vllm import CacheConfig, EnhancedRequestOutputCollector, HandlerConfig
 from enhanced_vllm.outputs import EnhancedRequestOutput
-from tests.helpers import collect, greedy, unique_prompt
+from tests.helpers import EXACT_ONLY, collect, greedy, unique_prompt
 
 KINDS = [RequestOutputKind.CUMULATIVE, RequestOutputKind.DELTA, RequestOutputKind.FINAL_ONLY]
 
@@ -130,7 +130,7 @@ async def test_failed_request_ends_with_error_output_and_is_not_cached(llm):
 
 
 async def test_ttl_expiry_on_the_real_engine(llm, engine):
-    engine.configure(CacheConfig(ttl=0.5), HandlerConfig())
+    engine.configure(CacheConfig(ttl=0.5), EXACT_ONLY)
     prompt = unique_prompt("a snowflake")
     await collect(llm, prompt, greedy(max_tokens=4))
     assert (await collect(llm, prompt, greedy(max_tokens=4)))[-1].metadata["cached"] is True
@@ -139,7 +139,7 @@ async def test_ttl_expiry_on_the_real_engine(llm, engine):
 
 
 async def test_lru_bound_on_the_real_engine(llm, engine):
-    engine.configure(CacheConfig(memory_cache_size=2), HandlerConfig())
+    engine.configure(CacheConfig(memory_cache_size=2), EXACT_ONLY)
     prompts = [unique_prompt(f"bird {i}") for i in range(3)]
     for prompt in prompts:
         await collect(llm, prompt, greedy(max_tokens=3))

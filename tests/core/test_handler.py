@@ -82,8 +82,9 @@ async def test_prometheus_metrics_are_exported(llm):
 
 
 @pytest.mark.slow
-async def test_create_enhanced_system_with_all_defaults():
+async def test_create_enhanced_system_with_all_defaults(monkeypatch, tmp_path):
     """The original design's example: defaults give a working system on the bundled model."""
+    monkeypatch.setenv("ENHANCED_VLLM_SIMILARITY_CHROMA_PATH", str(tmp_path / "chroma"))
     vllm_config = VLLMConfig()
     vllm_config.engine_args.max_model_len = 1024
     handler = await create_enhanced_system(vllm_config=vllm_config, handler_config=HandlerConfig(nlp_enabled=True))
@@ -94,7 +95,7 @@ async def test_create_enhanced_system_with_all_defaults():
         second = await drain(await handler.add_request_v2("The capital of France is", params))
         assert first[-1].text and second[-1].metadata["cache_level"] == "memory"
         health = await handler.health_check()
-        assert health["status"] == "healthy"
+        assert health["status"] == "healthy" and health["components"]["semantic_cache"]["status"] == "healthy"
         instance_stats = get_global_factory().get_instance_stats()
         assert len(instance_stats) == 1 and next(iter(instance_stats.values()))["llm_running"] is True
     finally:

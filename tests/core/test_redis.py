@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from enhanced_vllm import CacheConfig, CacheType, HandlerConfig
-from tests.helpers import collect, greedy, unique_prompt
+from enhanced_vllm import CacheConfig, CacheType
+from tests.helpers import EXACT_ONLY, collect, greedy, unique_prompt
 
 
 async def stored_blob(llm, prompt, params):
@@ -33,13 +33,13 @@ async def test_compressed_entries_are_readable_by_an_uncompressed_reader(engine,
     config = CacheConfig(
         cache_type=CacheType.REDIS, redis_url=redis_server.url, redis_key_prefix=prefix, enable_compression=True
     )
-    engine.configure(config, HandlerConfig())
+    engine.configure(config, EXACT_ONLY)
     prompt, params = unique_prompt("a meadow"), greedy(max_tokens=6)
     miss = await collect(engine, prompt, params)
     await engine.flush_cache_writes()
     _, blob = await stored_blob(engine, prompt, params)
     assert blob.startswith(b"z")
-    engine.configure(config.model_copy(update={"enable_compression": False}), HandlerConfig())
+    engine.configure(config.model_copy(update={"enable_compression": False}), EXACT_ONLY)
     hit = await collect(engine, prompt, params)
     assert hit[-1].metadata["cache_level"] == "redis" and hit[-1].text == miss[-1].text
 
@@ -59,7 +59,7 @@ async def test_corrupt_redis_entry_is_a_miss_and_is_deleted(redis_llm):
 
 async def test_redis_ttl_expiry(engine, redis_server):
     config = CacheConfig(cache_type=CacheType.REDIS, redis_url=redis_server.url, redis_key_prefix="ttl-test", ttl=0.3)
-    engine.configure(config, HandlerConfig())
+    engine.configure(config, EXACT_ONLY)
     prompt, params = unique_prompt("a candle"), greedy(max_tokens=4)
     await collect(engine, prompt, params)
     await engine.flush_cache_writes()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from enhanced_vllm import CacheConfig, CacheType, EnhancedVLLMHandler, HandlerConfig
-from tests.helpers import collect, greedy, unique_prompt
+from enhanced_vllm import CacheConfig, CacheType, EnhancedVLLMHandler
+from tests.helpers import EXACT_ONLY, collect, greedy, unique_prompt
 
 
 async def test_redis_killed_mid_run_then_restarted(engine, redis_server):
@@ -16,7 +16,7 @@ async def test_redis_killed_mid_run_then_restarted(engine, redis_server):
         redis_timeout=0.2,
         redis_retry_interval=0.5,
     )
-    engine.configure(config, HandlerConfig())
+    engine.configure(config, EXACT_ONLY)
     handler = EnhancedVLLMHandler(llm=engine)
     params = greedy(max_tokens=16, ignore_eos=True)
     assert (await handler.health_check())["status"] == "healthy"
@@ -50,7 +50,7 @@ async def test_redis_killed_mid_run_then_restarted(engine, redis_server):
 
 async def test_unreachable_redis_from_the_start(engine):
     config = CacheConfig(cache_type=CacheType.REDIS, redis_url="redis://127.0.0.1:1/0", redis_timeout=0.2)
-    engine.configure(config, HandlerConfig())
+    engine.configure(config, EXACT_ONLY)
     prompt, params = unique_prompt("a quiet bay"), greedy(max_tokens=4)
     outputs = await collect(engine, prompt, params)
     assert outputs[-1].finished and outputs[-1].text

@@ -10,8 +10,8 @@ import textwrap
 
 import pytest
 
-from enhanced_vllm import CacheConfig, CacheType, HandlerConfig
-from tests.helpers import collect, greedy, unique_prompt
+from enhanced_vllm import CacheConfig, CacheType
+from tests.helpers import EXACT_ONLY, collect, greedy, unique_prompt
 
 OTHER_PROCESS = textwrap.dedent(
     """
@@ -38,7 +38,7 @@ async def test_miss_in_one_process_is_a_redis_hit_in_another(engine, redis_serve
     if not redis_server.running:
         redis_server.start()
     config = CacheConfig(cache_type=CacheType.REDIS, redis_url=redis_server.url, redis_key_prefix="shared")
-    engine.configure(config, HandlerConfig())
+    engine.configure(config, EXACT_ONLY)
     prompt = unique_prompt("a shared secret")
     mine = await collect(engine, prompt, greedy(max_tokens=6))
     assert mine[-1].metadata["cached"] is False

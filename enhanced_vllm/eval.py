@@ -1,0 +1,81 @@
+"""Evaluation commands (also how the semantic cache is judged on unseen data).
+
+``paraphrase``: for each pair, q1 is stored through the production semantic stage (same code, same
+guard, same configured threshold) in a namespace of its own, then q2 is looked up.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from enhanced_vllm.config import SimilarityConfig
+from enhanced_vllm.semantic.cache import SemanticCache
+
+BASELINE_THRESHOLD = 0.8  # the original design's fixed cosine threshold, no guard
+
+
+def read_jsonl(path: str | Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _scores(rows: list[dict], hits: list[bool], lookup_ms: list[float]) -> dict[str, Any]:
+    labels = [int(r.get("label", 0)) for r in rows]
+    true_hits = sum(h and y == 1 for h, y in zip(hits, labels, strict=True))
+    positives, negatives = sum(labels), len(labels) - sum(labels)
+    precision = true_hits / sum(hits) if sum(hits) else 0.0
+    recall = true_hits / positives if positives else 0.0
+    return {
+        "n": len(rows),
+        "hits": sum(hits),
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0,
+        "false_hit_rate": round(sum(h and y == 0 for h, y in zip(hits, labels, strict=True)) / negatives, 4)
+        if negatives
+        else 0.0,
+        "lookup_ms_p50": round(statistics.median(lookup_ms), 3),
+    }
+
+
+def evaluate_paraphrase(rows: list[dict], config: SimilarityConfig | None = None) -> tuple[dict, list[dict]]:
+    config = (config or SimilarityConfig()).model_copy(
+        update={"chroma_mode": "ephemeral", "collection_name": f"eval-{uuid.uuid4().hex}"}
+    )
+    production = SemanticCache(config)
+    baseline = SemanticCache(
+        config.model_copy(update={"similarity_threshold": BASELINE_THRESHOLD, "enable_guard": False}),
+        embedder=production.embedder,
+        store=production.store,
+    )
+    namespaces = [f"pair-{i}" for i in range(len(rows))]
+    for row, namespace in zip(rows, namespaces, strict=True):
+        production.store_sync(row["q1"], "dummy answer", namespace, namespace)
+    results = {}
+    for name, cache in (("production", production), ("baseline", baseline)):
+        hits, lookup_ms = [], []
+        for row, namespace in zip(rows, namespaces, strict=True):
+            started = time.perf_counter()
+            hits.append(cache.lookup_sync(row["q2"], namespace) is not None)
+            lookup_ms.append((time.perf_counter() - started) * 1000)
+        results[name] = (hits, lookup_ms)
+    summary = _scores(rows, *results["production"])
+    summary["similarity_threshold"] = config.similarity_threshold
+    summary["baseline"] = {**_scores(rows, *results["baseline"]), "similarity_threshold": BASELINE_THRESHOLD}
+    predictions = [
+        {"q1": r["q1"], "q2": r["q2"], "hit": hit} for r, hit in zip(rows, results["production"][0], strict=True)
+    ]
+    return summary, predictions
+
+
+def run_paraphrase_eval(data: str, predictions_path: str | None) -> dict:
+    summary, predictions = evaluate_paraphrase(read_jsonl(data))
+    if predictions_path:
+        with open(predictions_path, "w", encoding="utf-8") as f:
+            f.writelines(json.dumps(p) + "\n" for p in predictions)
+    return summary

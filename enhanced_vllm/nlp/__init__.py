@@ -1,0 +1,1 @@
+"""NLTK-based language tools that work offline."""

@@ -1,0 +1,86 @@
+"""Offline NLTK resources. WordNet 3.0 comes from Debian's ``wordnet-base`` package (installed by
+``make setup``), copied once into ``<models dir>/nltk_data/corpora/wordnet`` with the two small files
+NLTK's reader expects and Debian omits. ``python -m enhanced_vllm.nlp.resources`` prepares it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from enhanced_vllm.errors import EnhancedVLLMError
+from enhanced_vllm.models import models_root
+
+DEBIAN_WORDNET = Path("/usr/share/wordnet")
+_LEXNAMES = (
+    "adj.all adj.pert adv.all noun.Tops noun.act noun.animal noun.artifact noun.attribute noun.body "
+    "noun.cognition noun.communication noun.event noun.feeling noun.food noun.group noun.location noun.motive "
+    "noun.object noun.person noun.phenomenon noun.plant noun.possession noun.process noun.quantity "
+    "noun.relation noun.shape noun.state noun.substance noun.time verb.body verb.change verb.cognition "
+    "verb.communication verb.competition verb.consumption verb.contact verb.creation verb.emotion verb.motion "
+    "verb.perception verb.possession verb.social verb.stative verb.weather adj.ppl"
+).split()
+_POS_NUMBER = {"noun": 1, "verb": 2, "adj": 3, "adv": 4}
+
+
+class NLTKResourceMissing(EnhancedVLLMError):
+    """An NLTK resource is not installed; the message names it and how to install it."""
+
+
+def nltk_data_dir() -> Path:
+    return Path(os.environ.get("ENHANCED_VLLM_NLTK_DATA", models_root() / "nltk_data"))
+
+
+def wordnet_dir() -> Path:
+    return nltk_data_dir() / "corpora" / "wordnet"
+
+
+def prepare_wordnet(source: Path = DEBIAN_WORDNET) -> Path:
+    """Copy WordNet's database files from ``source`` into our NLTK data folder (idempotent)."""
+    target = wordnet_dir()
+    if (target / "lexnames").is_file():
+        return target
+    if not (source / "data.noun").is_file():
+        raise NLTKResourceMissing(
+            f"NLTK resource 'wordnet' is missing: no WordNet database in {source} "
+            "(install Debian's 'wordnet-base', or run `make setup`)"
+        )
+    partial = target.with_name("wordnet.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    for name in os.listdir(source):
+        if name.startswith(("data.", "index.")) or name.endswith(".exc"):
+            shutil.copyfile(source / name, partial / name)
+    lines = (f"{i:02d}\t{name}\t{_POS_NUMBER[name.split('.')[0]]}\n" for i, name in enumerate(_LEXNAMES))
+    (partial / "lexnames").write_text("".join(lines))
+    (partial / "index.sense").touch()  # sense keys are not used; NLTK only needs the file to exist
+    partial.replace(target)
+    return target
+
+
+@functools.cache
+def wordnet() -> Any:
+    """The WordNet corpus reader (loaded once, ~2 s)."""
+    import warnings
+
+    import nltk
+    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+
+    root = wordnet_dir()
+    if not (root / "lexnames").is_file():
+        raise NLTKResourceMissing(
+            f"NLTK resource 'wordnet' is missing at {root}: run `make setup` "
+            "(or `python -m enhanced_vllm.nlp.resources`)"
+        )
+    if str(nltk_data_dir()) not in nltk.data.path:
+        nltk.data.path.insert(0, str(nltk_data_dir()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "multilingual functions are not available": not used
+        return WordNetCorpusReader(str(root), None)
+
+
+if __name__ == "__main__":
+    print(f"[nlp] wordnet ready at {prepare_wordnet()}")

@@ -1,0 +1,173 @@
+"""The semantic stage: guard rules, the pipeline race on the real engine, real Chroma (embedded)."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+
+import pytest
+
+from enhanced_vllm import SimilarityConfig
+from enhanced_vllm.semantic.cache import SemanticCache
+from enhanced_vllm.semantic.guard import SalienceGuard
+from tests.helpers import collect, greedy
+
+GUARD_REJECTS = {
+    "number": ("What major events happened in 2002?", "What major events happened in 1992?"),
+    "entity": ("Which is cheaper in Mumbai: Uber or Ola?", "Which is cheaper in Mumbai: Apple or Ola?"),
+    "negation": ("Can I register my marriage in India?", "Can't I register my marriage in India?"),
+    "direction": ("How do I travel from Paris to Rome?", "How do I travel from Rome to Paris?"),
+    "antonym": ("What is the best way to learn Java?", "What is the worst way to learn Java?"),
+    "comparison": ("Why is Hollywood better than Bollywood?", "Why is Bollywood better than Hollywood?"),
+}
+GUARD_ALLOWS = [
+    ("How do I learn Python quickly?", "How can I learn Python quickly?"),
+    ("What is the best movie of 2015?", "What is the best film of 2015?"),
+    ("How can I lose weight fast?", "What is the fastest way to lose weight?"),
+]
+
+
+@pytest.mark.parametrize("pair", GUARD_REJECTS.values(), ids=GUARD_REJECTS.keys())
+def test_guard_rejects_salient_changes(pair):
+    assert not SalienceGuard().check(*pair).allowed
+    assert not SalienceGuard().check(*reversed(pair)).allowed
+
+
+@pytest.mark.parametrize("pair", GUARD_ALLOWS)
+def test_guard_allows_paraphrases(pair):
+    assert SalienceGuard().check(*pair).allowed
+
+
+def test_guard_fails_closed(monkeypatch):
+    guard = SalienceGuard()
+    monkeypatch.setattr(guard, "_check", lambda a, b: 1 / 0)
+    verdict = guard.check("How do I learn Python quickly?", "How can I learn Python quickly?")
+    assert not verdict.allowed and "guard error" in verdict.reason
+
+
+@pytest.fixture
+def cache(tmp_path):
+    return SemanticCache(SimilarityConfig(chroma_mode="persistent", chroma_path=tmp_path / "chroma"))
+
+
+def test_lookup_respects_signature_threshold_and_guard(cache):
+    cache.store_sync("How do I learn Python quickly?", "Practice daily.", "sig-a", "t")
+    hit = cache.lookup_sync("How can I learn Python quickly?", "sig-a")
+    assert hit is not None and hit.answer == "Practice daily." and hit.score >= 0.9
+    assert cache.lookup_sync("How can I learn Python quickly?", "sig-b") is None, "other sampling signature"
+    cache.store_sync("How do I travel from Paris to Rome?", "By train.", "sig-a", "t")
+    assert cache.lookup_sync("How do I travel from Rome to Paris?", "sig-a") is None, "the guard decides"
+    assert cache.lookup_sync("What is the capital of Peru?", "sig-a") is None, "below the threshold"
+
+
+def test_vector_dimension_is_validated_against_the_model():
+    from enhanced_vllm import ConfigError
+
+    with pytest.raises(ConfigError, match="384"):
+        SemanticCache(SimilarityConfig(chroma_mode="ephemeral", vector_dimension=768))
+
+
+def test_batch_search_deduplicates_and_sorts(cache):
+    for answer in ("a1", "a2"):  # the same question stored twice
+        cache.store_sync("How do I learn Python quickly?", answer, "s", "t")
+    cache.store_sync("How do I learn Python well?", "a3", "s", "t")
+    cache.store_sync("Where is the Eiffel Tower?", "Paris", "s", "t")
+    python, tower = cache.batch_search(
+        ["How can I learn Python fast?", "Where is the Eiffel tower located?"], k=5, threshold=0.5
+    )
+    questions = [r.question for r in python]
+    assert len(questions) == len(set(questions)) == 2 and "Where is the Eiffel Tower?" not in questions
+    assert [r.score for r in python] == sorted((r.score for r in python), reverse=True)
+    assert tower[0].answer == "Paris"
+
+
+def test_semantic_ttl(tmp_path):
+    cache = SemanticCache(SimilarityConfig(chroma_mode="persistent", chroma_path=tmp_path / "c", ttl=0.5))
+    cache.store_sync("How do I learn Python quickly?", "Practice.", "s", "t")
+    assert cache.lookup_sync("How can I learn Python quickly?", "s") is not None
+    time.sleep(0.7)
+    assert cache.lookup_sync("How can I learn Python quickly?", "s") is None
+
+
+def test_clear_by_tenant(cache):
+    cache.store_sync("How do I learn Python quickly?", "A", "s1", "alice")
+    cache.store_sync("How do I learn Rust quickly?", "B", "s2", "bob")
+    cache.clear("alice")
+    assert cache.lookup_sync("How can I learn Python quickly?", "s1") is None
+    assert cache.lookup_sync("How can I learn Rust quickly?", "s2") is not None
+
+
+def test_persistence_across_restart(tmp_path):
+    path = tmp_path / "persist"
+    SemanticCache(SimilarityConfig(chroma_mode="persistent", chroma_path=path)).store_sync(
+        "How do I learn Python quickly?", "Practice daily.", "s", "t"
+    )
+    script = textwrap.dedent(
+        f"""
+        from enhanced_vllm import SimilarityConfig
+        from enhanced_vllm.semantic.cache import SemanticCache
+        cache = SemanticCache(SimilarityConfig(chroma_mode="persistent", chroma_path={str(path)!r}))
+        hit = cache.lookup_sync("How can I learn Python quickly?", "s")
+        print(hit.answer if hit else "MISS")
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "Practice daily.", result.stderr[-2000:]
+
+
+async def test_paraphrase_hit_end_to_end_through_generate(semantic_llm):
+    llm = semantic_llm
+    topic = uuid.uuid4().hex[:4]
+    params = greedy(max_tokens=12, ignore_eos=True)
+    first = await collect(llm, f"How do I learn the {topic} language quickly?", params, "first")
+    await llm.flush_cache_writes()
+    hit = await collect(llm, f"How can I learn the {topic} language quickly?", params, "para")
+    assert len(hit) == 1 and hit[0].finished and hit[0].request_id == "para"
+    meta = hit[0].metadata
+    assert meta["cache_level"] == "semantic" and meta["cached"] is True and meta["similarity"] >= 0.9
+    assert meta["matched_question"] == f"How do I learn the {topic} language quickly?"
+    assert hit[0].text == first[-1].text
+    await asyncio.sleep(0.1)
+    assert not llm.output_processor.has_unfinished_requests(), "the raced engine request was aborted"
+    assert llm.stats.hits["semantic"] == 1
+    again = await collect(llm, f"How can I learn the {topic} language quickly?", params)
+    assert again[-1].metadata["cache_level"] == "memory", "a semantic hit also fills the exact levels"
+
+
+async def test_no_semantic_hit_across_signatures_tenants_or_guard(semantic_llm):
+    llm = semantic_llm  # ignore_eos: the engine must not finish before the lookup answers
+    topic = uuid.uuid4().hex[:4]
+    question = f"How do I travel from Paris to the {topic} museum?"
+    [o async for o in llm.generate_enhanced(question, greedy(max_tokens=8, ignore_eos=True), tenant="alice")]
+    await llm.flush_cache_writes()
+    paraphrase = f"How can I travel from Paris to the {topic} museum?"
+    other_params = [
+        o async for o in llm.generate_enhanced(paraphrase, greedy(max_tokens=9, ignore_eos=True), tenant="alice")
+    ]
+    other_tenant = [
+        o async for o in llm.generate_enhanced(paraphrase, greedy(max_tokens=8, ignore_eos=True), tenant="bob")
+    ]
+    reversed_direction = f"How do I travel from the {topic} museum to Paris?"
+    guarded = [
+        o
+        async for o in llm.generate_enhanced(reversed_direction, greedy(max_tokens=8, ignore_eos=True), tenant="alice")
+    ]
+    await llm.flush_cache_writes()  # a lookup slower than the engine loses the race (the engine answers)
+    same = [o async for o in llm.generate_enhanced(paraphrase, greedy(max_tokens=8, ignore_eos=True), tenant="alice")]
+    assert other_params[-1].metadata["cached"] is False
+    assert other_tenant[-1].metadata["cached"] is False
+    assert guarded[-1].metadata["cached"] is False
+    assert same[-1].metadata["cache_level"] == "semantic"
+
+
+async def test_streaming_miss_is_unchanged_by_the_race(semantic_llm):
+    from vllm.sampling_params import RequestOutputKind
+
+    params = greedy(max_tokens=16, kind=RequestOutputKind.DELTA, ignore_eos=True)
+    outputs = await collect(semantic_llm, f"Tell me about the {uuid.uuid4().hex[:6]} river.", params)
+    assert sum(len(o.outputs[0].token_ids) for o in outputs) == 16 and len(outputs) > 1
+    assert outputs[-1].finished and outputs[-1].metadata["cached"] is False
