@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import tempfile
 import time
 import uuid
 from typing import Any
@@ -16,7 +17,7 @@ from vllm import SamplingParams
 from vllm.sampling_params import RequestOutputKind
 from vllm.v1.engine.async_llm import AsyncLLM
 
-from enhanced_vllm.config import CacheConfig, CacheType, HandlerConfig
+from enhanced_vllm.config import CacheConfig, CacheType, HandlerConfig, SimilarityConfig
 from enhanced_vllm.engine import EnhancedAsyncLLM
 from enhanced_vllm.local_redis import LocalRedisServer
 
@@ -99,6 +100,7 @@ async def _measure(llm: EnhancedAsyncLLM, rounds: int) -> dict[str, Any]:
     burst_engine_requests = llm.stats.events["engine_requests"] - before
 
     miss_p50, l1_p50 = _ms_p50(miss), _ms_p50(l1_hit)
+    semantic = await _measure_semantic(llm, params, miss_p50, rounds)
     return {
         "model": llm.model_config.model,
         "max_tokens": params.max_tokens,
@@ -112,4 +114,63 @@ async def _measure(llm: EnhancedAsyncLLM, rounds: int) -> dict[str, Any]:
         "plain_tokens_per_s": [round(x, 1) for x in plain_tps],
         "burst_engine_requests": burst_engine_requests,
         "hits_by_level": levels_seen,
+        **semantic,
+    }
+
+
+async def _ttft(llm: EnhancedAsyncLLM, prompt: str, params: SamplingParams) -> float:
+    started = time.perf_counter()
+    stream = llm.generate(prompt, params, uuid.uuid4().hex)
+    await stream.__anext__()
+    elapsed = time.perf_counter() - started
+    async for _ in stream:
+        pass
+    return elapsed
+
+
+async def _measure_semantic(
+    llm: EnhancedAsyncLLM, params: SamplingParams, miss_p50: float, rounds: int
+) -> dict[str, Any]:
+    """Paraphrase hits served by the semantic stage, and what racing it costs a miss's TTFT."""
+    exact_only = llm.handler_config
+    with tempfile.TemporaryDirectory() as chroma_dir:
+        similarity = SimilarityConfig(chroma_path=chroma_dir)
+        llm.configure(llm.cache_config, HandlerConfig(), similarity)
+        pairs = [
+            (f"How do I learn the {t} language quickly?", f"How can I learn the {t} language quickly?")
+            for t in (f"zx{uuid.uuid4().hex[:4]}" for _ in range(LATENCY_PROMPTS))
+        ]
+        for question, _ in pairs:
+            await _enhanced(llm, question, params)
+        await llm.flush_cache_writes()
+        semantic_hit, levels = [], []
+        for _, paraphrase in pairs:
+            started = time.perf_counter()
+            output = await _enhanced(llm, paraphrase, params)
+            semantic_hit.append(time.perf_counter() - started)
+            levels.append(output.metadata["cache_level"])
+        await llm.flush_cache_writes()
+        signature = llm.keys.build(pairs[0][1], params).signature
+        lookups = [await _timed(llm.semantic.lookup, paraphrase, signature) for _, paraphrase in pairs]
+
+        stream_params = SamplingParams(
+            temperature=0, max_tokens=8, ignore_eos=True, output_kind=RequestOutputKind.DELTA
+        )
+        ttft_on, ttft_off = [], []
+        stage = llm.semantic  # same engine and caches; only the semantic race is switched off and on
+        for i in range(rounds * 8):
+            for samples, semantic in ((ttft_on, stage), (ttft_off, None))[:: 1 if i % 2 else -1]:
+                llm.semantic = semantic
+                samples.append(await _ttft(llm, _prompt(f"ttft-{uuid.uuid4().hex[:8]}"), stream_params))
+                await llm.flush_cache_writes()
+        llm.semantic = stage
+    llm.configure(llm.cache_config, exact_only)
+    semantic_p50 = _ms_p50(semantic_hit)
+    return {
+        "semantic_hit_ms_p50": semantic_p50,
+        "semantic_hits": f"{levels.count('semantic')}/{len(levels)}",
+        "semantic_lookup_ms_p50": _ms_p50(lookups),
+        "semantic_time_saved": round(1 - semantic_p50 / miss_p50, 5),
+        "semantic_miss_ttft_ratio": round(statistics.median(ttft_on) / statistics.median(ttft_off), 4),
+        "miss_ttft_ms_p50": {"semantic_on": _ms_p50(ttft_on), "semantic_off": _ms_p50(ttft_off)},
     }

@@ -124,7 +124,10 @@ class SimilarityConfig(_Validated, BaseSettings):
     ``similarity_threshold`` is the cosine score a stored question needs before the guard is asked;
     the default 0.9 is the operating point calibrated on the dev sets (see README). Chroma runs
     embedded (``persistent`` at ``chroma_path``, or ``ephemeral``) or as a server (``http``), which is
-    how several processes share one semantic cache.
+    how several processes share one semantic cache. On an exact miss the engine starts at once and
+    the semantic lookup races it: the lookup wins if it answers before the engine's first output
+    plus ``max_hold_ms`` (0: no delay for misses); otherwise the engine's answer streams and a late
+    hit is ignored.
     """
 
     model_config = _settings("SIMILARITY")
@@ -135,6 +138,7 @@ class SimilarityConfig(_Validated, BaseSettings):
     vector_dimension: int = Field(default=384, gt=0)
     embedding_model: str | None = None  # None: bundled all-MiniLM-L6-v2
     enable_guard: bool = True
+    max_hold_ms: float = Field(default=0.0, ge=0)
     chroma_mode: Literal["persistent", "ephemeral", "http"] = "persistent"
     chroma_path: Path = Path.home() / ".cache" / "enhanced_vllm" / "chroma"
     chroma_host: str = "127.0.0.1"

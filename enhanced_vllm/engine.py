@@ -274,6 +274,7 @@ class EnhancedAsyncLLM(AsyncLLM):
         self.stats.count("engine_requests")
         if race_semantic and self.semantic is not None and key.prompt_text:
             flight.held = True
+            flight.on_first_output = lambda: self._release_after_budget(flight)
             self._spawn(self._semantic_race(flight, key))
         try:
             engine_queue = await super().add_request(request_id, prompt, params, *args, **kwargs)
@@ -293,6 +294,14 @@ class EnhancedAsyncLLM(AsyncLLM):
             await super().abort(engine_queue.request_id, internal=True)
         return collector
 
+    def _release_after_budget(self, flight: Flight) -> None:
+        """The engine's first output is here: the lookup has ``max_hold_ms`` more to answer."""
+        budget = self.similarity_config.max_hold_ms / 1000
+        if budget <= 0:
+            flight.release()
+        else:
+            asyncio.get_running_loop().call_later(budget, flight.release)
+
     async def _semantic_race(self, flight: Flight, key: CacheKey) -> None:
         lookup_started = time.perf_counter()
         entry = await self.semantic.lookup(key.prompt_text, key.signature)
@@ -303,8 +312,8 @@ class EnhancedAsyncLLM(AsyncLLM):
             except codec.CorruptEntry:
                 output = None
         self.stats.lookup("semantic", output is not None, time.perf_counter() - lookup_started)
-        if output is None or flight.done or not flight.subscribers:
-            flight.release()
+        if output is None or not flight.held or flight.done or not flight.subscribers:
+            flight.release()  # a miss, or the engine already answered (or the hold budget ran out)
             return
         flight.serve(
             output,

@@ -52,7 +52,8 @@ async def redis_llm(engine, redis_server):
 @pytest.fixture
 async def semantic_llm(engine, tmp_path):
     """The shared engine with fresh caches and the semantic stage on an embedded Chroma of its own."""
-    similarity = SimilarityConfig(chroma_mode="persistent", chroma_path=tmp_path / "chroma")
+    # a generous hold budget: a loaded CI machine must not turn the race into a flaky test
+    similarity = SimilarityConfig(chroma_mode="persistent", chroma_path=tmp_path / "chroma", max_hold_ms=5000)
     engine.configure(CacheConfig(), HandlerConfig(), similarity)
     yield engine
     await engine.flush_cache_writes()

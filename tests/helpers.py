@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from vllm import SamplingParams
 from vllm.sampling_params import RequestOutputKind
@@ -26,3 +27,40 @@ async def collect(llm, prompt, params, request_id=None, **kw):
     async for out in llm.generate(prompt, params, request_id or uuid.uuid4().hex, **kw):
         outputs.append(out)
     return outputs
+
+
+class LocalChromaServer:
+    """``chroma run`` on a free loopback port (server mode: how processes share the semantic cache)."""
+
+    def __init__(self, path) -> None:
+        from enhanced_vllm.local_redis import free_port
+
+        self.path = path
+        self.port = free_port()
+        self.process = None
+
+    def start(self, timeout: float = 60.0) -> LocalChromaServer:
+        import shutil
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+
+        binary = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
+        command = [binary, "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=1)
+                return self
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("chroma server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None

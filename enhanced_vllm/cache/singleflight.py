@@ -31,6 +31,7 @@ class Flight:
         self.done = False
         self.served_from_cache = False
         self.held = False  # while True, outputs are only accumulated (a semantic lookup is racing)
+        self.on_first_output: Callable[[], None] | None = None  # called once, while held
         self._delta = output_kind == RequestOutputKind.DELTA
         self._on_done = on_done
 
@@ -60,6 +61,8 @@ class Flight:
         snapshot = clone_output(output)
         if self.accumulated is None:
             self.accumulated = snapshot
+            if self.held and self.on_first_output is not None:
+                self.on_first_output()
         else:
             self.accumulated.add(snapshot, aggregate=self._delta)
         if self.held:

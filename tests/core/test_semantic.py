@@ -171,3 +171,23 @@ async def test_streaming_miss_is_unchanged_by_the_race(semantic_llm):
     outputs = await collect(semantic_llm, f"Tell me about the {uuid.uuid4().hex[:6]} river.", params)
     assert sum(len(o.outputs[0].token_ids) for o in outputs) == 16 and len(outputs) > 1
     assert outputs[-1].finished and outputs[-1].metadata["cached"] is False
+
+
+async def test_engine_answers_when_the_lookup_loses_the_race(semantic_llm, monkeypatch):
+    llm = semantic_llm
+    topic = uuid.uuid4().hex[:4]
+    params = greedy(max_tokens=12, ignore_eos=True)
+    await collect(llm, f"How do I paint a {topic} wall quickly?", params)
+    await llm.flush_cache_writes()
+    real_lookup = llm.semantic.lookup
+
+    async def slow_lookup(*args):
+        await asyncio.sleep(1.0)  # slower than the engine's first token plus the hold budget
+        return await real_lookup(*args)
+
+    monkeypatch.setattr(llm.semantic, "lookup", slow_lookup)
+    llm.similarity_config = llm.similarity_config.model_copy(update={"max_hold_ms": 0})
+    outputs = await collect(llm, f"How can I paint a {topic} wall quickly?", params)
+    assert outputs[-1].metadata["cached"] is False and outputs[-1].outputs[0].finish_reason == "length"
+    await asyncio.sleep(1.2)
+    assert llm.stats.hits["semantic"] == 1, "the lookup hit, but too late: the engine's answer streamed"
