@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--json", action="store_true", help="print only the JSON object")
     bench.add_argument("--rounds", type=int, default=3)
     evaluate = commands.add_parser("eval", help="evaluation on JSONL data; prints one JSON object")
-    evaluate.add_argument("task", choices=["paraphrase"])
+    evaluate.add_argument("task", choices=["paraphrase", "decompose"])
     evaluate.add_argument("--data", required=True)
     evaluate.add_argument("--predictions", help="write one JSONL row per input here")
     evaluate.add_argument("--json", action="store_true", help="print compact JSON")
@@ -64,9 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         asyncio.run(_demo(args.question))
     elif args.command == "eval":
-        from enhanced_vllm.eval import run_paraphrase_eval
+        from enhanced_vllm.eval import run_decompose_eval, run_paraphrase_eval
 
-        result = run_paraphrase_eval(args.data, args.predictions)
+        run = run_paraphrase_eval if args.task == "paraphrase" else run_decompose_eval
+        result = run(args.data, args.predictions)
         print(json.dumps(result, indent=None if args.json else 2))
     else:
         from enhanced_vllm.bench import run_cache_bench

@@ -1,12 +1,14 @@
-"""Evaluation commands (also how the semantic cache is judged on unseen data).
+"""Evaluation commands (also how the semantic cache and the decomposer are judged on unseen data).
 
 ``paraphrase``: for each pair, q1 is stored through the production semantic stage (same code, same
 guard, same configured threshold) in a namespace of its own, then q2 is looked up.
+``decompose``: the production decomposer against gold sub-questions (metric in ../shared/data/README.md).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 import uuid
@@ -78,4 +80,69 @@ def run_paraphrase_eval(data: str, predictions_path: str | None) -> dict:
     if predictions_path:
         with open(predictions_path, "w", encoding="utf-8") as f:
             f.writelines(json.dumps(p) + "\n" for p in predictions)
+    return summary
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _token_f1(a: list[str], b: list[str]) -> float:
+    common = sum(min(a.count(w), b.count(w)) for w in set(a))
+    if not common:
+        return 0.0
+    precision, recall = common / len(a), common / len(b)
+    return 2 * precision * recall / (precision + recall)
+
+
+def _subq_f1(predicted: list[str], gold: list[str]) -> float:
+    """Optimal one-to-one matching of sub-questions by token F1, divided by the larger count."""
+    from scipy.optimize import linear_sum_assignment
+
+    if not predicted or not gold:
+        return 0.0
+    scores = [[_token_f1(_words(p), _words(g)) for g in gold] for p in predicted]
+    rows, cols = linear_sum_assignment(scores, maximize=True)
+    return sum(scores[r][c] for r, c in zip(rows, cols, strict=True)) / max(len(predicted), len(gold))
+
+
+def _decompose_scores(rows: list[dict], predictions: list[list[str]], ms: list[float]) -> dict[str, Any]:
+    exact = count = f1 = 0.0
+    for row, predicted in zip(rows, predictions, strict=True):
+        gold = row["sub_questions"]
+        count += len(predicted) == len(gold)
+        exact += sorted(map(_words, predicted)) == sorted(map(_words, gold))
+        f1 += _subq_f1(predicted, gold)
+    n = len(rows)
+    return {
+        "n": n,
+        "exact_match": round(exact / n, 4),
+        "subq_f1": round(f1 / n, 4),
+        "count_accuracy": round(count / n, 4),
+        "ms_p50": round(statistics.median(ms), 4),
+    }
+
+
+def _naive_split(question: str) -> list[str]:
+    return [part.strip() for part in question.split(" and ") if part.strip()]
+
+
+def run_decompose_eval(data: str, predictions_path: str | None) -> dict:
+    from enhanced_vllm.nlp.decomposer import decompose
+
+    rows = read_jsonl(data)
+    results = {}
+    for name, split in (("production", decompose), ("baseline", _naive_split)):
+        predictions, ms = [], []
+        for row in rows:
+            started = time.perf_counter()
+            predictions.append(split(row["question"]))
+            ms.append((time.perf_counter() - started) * 1000)
+        results[name] = (predictions, ms)
+    summary = _decompose_scores(rows, *results["production"])
+    summary["baseline"] = _decompose_scores(rows, *results["baseline"])
+    if predictions_path:
+        with open(predictions_path, "w", encoding="utf-8") as f:
+            for row, predicted in zip(rows, results["production"][0], strict=True):
+                f.write(json.dumps({"question": row["question"], "sub_questions": predicted}) + "\n")
     return summary

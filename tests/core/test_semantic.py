@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import textwrap
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -191,3 +193,24 @@ async def test_engine_answers_when_the_lookup_loses_the_race(semantic_llm, monke
     assert outputs[-1].metadata["cached"] is False and outputs[-1].outputs[0].finish_reason == "length"
     await asyncio.sleep(1.2)
     assert llm.stats.hits["semantic"] == 1, "the lookup hit, but too late: the engine's answer streamed"
+
+
+def test_eval_paraphrase_command(tmp_path):
+    """The evaluation command on a slice of the dev sets: its output format and the guard's effect."""
+    shared = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    if not shared.exists():
+        pytest.skip("../shared/data is not beside this checkout")
+    rows = shared.joinpath("paraphrase_dev.jsonl").read_text().splitlines()[:60]
+    rows += shared.joinpath("adversarial_dev.jsonl").read_text().splitlines()[:60]
+    data = tmp_path / "slice.jsonl"
+    data.write_text("\n".join(rows) + "\n")
+    predictions = tmp_path / "pred.jsonl"
+    command = [sys.executable, "-m", "enhanced_vllm.cli", "eval", "paraphrase", "--data", str(data)]
+    result = subprocess.run([*command, "--predictions", str(predictions), "--json"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    keys = {"n", "hits", "precision", "recall", "f1", "false_hit_rate", "lookup_ms_p50"}
+    assert keys <= summary.keys() and keys <= summary["baseline"].keys() and summary["n"] == 120
+    assert summary["false_hit_rate"] < summary["baseline"]["false_hit_rate"]
+    out = [json.loads(line) for line in predictions.read_text().splitlines()]
+    assert len(out) == 120 and set(out[0]) == {"q1", "q2", "hit"} and sum(r["hit"] for r in out) == summary["hits"]
