@@ -93,6 +93,17 @@ async def _measure(llm: EnhancedAsyncLLM, rounds: int) -> dict[str, Any]:
         for samples, call in order if i % 2 == 0 else order[::-1]:
             samples.append(await _throughput(llm, call, params))
 
+    nlp_on, nlp_off = [], []
+    with_nlp = llm.handler_config
+    without_nlp = with_nlp.model_copy(
+        update={"features": with_nlp.features.model_copy(update={"enable_nlp_enhancement": False})}
+    )
+    for i in range(rounds):
+        for samples, config in ((nlp_on, with_nlp), (nlp_off, without_nlp))[:: 1 if i % 2 else -1]:
+            llm.handler_config = config
+            samples.append(await _throughput(llm, _enhanced, params))
+    llm.handler_config = with_nlp
+
     burst_params = SamplingParams(temperature=0, max_tokens=32, output_kind=RequestOutputKind.DELTA)
     before = llm.stats.events["engine_requests"]
     burst_prompt = _prompt(f"burst-{uuid.uuid4().hex[:6]}")
@@ -113,6 +124,7 @@ async def _measure(llm: EnhancedAsyncLLM, rounds: int) -> dict[str, Any]:
         "enhanced_tokens_per_s": [round(x, 1) for x in enhanced_tps],
         "plain_tokens_per_s": [round(x, 1) for x in plain_tps],
         "burst_engine_requests": burst_engine_requests,
+        "nlp_throughput_ratio": round(sum(nlp_on) / sum(nlp_off), 4),
         "hits_by_level": levels_seen,
         **semantic,
     }

@@ -30,16 +30,25 @@ class EnhancedRequestOutputCollector(RequestOutputCollector):
         n: int = 1,
         on_finished: Callable[[EnhancedRequestOutput], None] | None = None,
         started: float | None = None,
+        annotate: Callable[[], dict] | None = None,
     ) -> None:
-        """``started`` is the request's arrival (``time.perf_counter()``), default now."""
+        """``started`` is the request's arrival (``time.perf_counter()``), default now;
+        ``annotate`` computes ``metadata["nlp_result"]`` (at the latest for the final output)."""
         super().__init__(output_kind, request_id)
         self.metadata = metadata
         self.n = n
         self.started = time.perf_counter() if started is None else started
         self._on_finished = on_finished
+        self.annotate = annotate
+
+    def annotate_now(self) -> None:
+        if self.annotate is not None and self.metadata["nlp_result"] is None:
+            self.metadata["nlp_result"] = self.annotate()
 
     def put(self, output: RequestOutput | Exception) -> None:
         if isinstance(output, RequestOutput):
+            if output.finished:
+                self.annotate_now()
             metadata = {**self.metadata, "processing_time": time.perf_counter() - self.started}
             output = EnhancedRequestOutput.adopt(output, self.request_id, metadata)
             if output.finished and self._on_finished is not None:

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import functools
 import logging
 import multiprocessing
 import time
 import uuid
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from vllm import SamplingParams
@@ -32,7 +34,7 @@ from vllm.v1.engine.output_processor import RequestOutputCollector
 from vllm.v1.executor import Executor
 
 from enhanced_vllm.cache import codec
-from enhanced_vllm.cache.keys import CacheKey, KeyBuilder, model_identity
+from enhanced_vllm.cache.keys import CacheKey, KeyBuilder, model_identity, prompt_text_of
 from enhanced_vllm.cache.memory import MemoryCache
 from enhanced_vllm.cache.singleflight import Flight, FlightRegistry
 from enhanced_vllm.collector import EnhancedRequestOutputCollector
@@ -45,6 +47,19 @@ if TYPE_CHECKING:
     from enhanced_vllm.cache.redis import RedisCache
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Request:
+    """One call of ``add_request`` as the pipeline stages see it."""
+
+    request_id: str
+    prompt: Any
+    params: SamplingParams
+    started: float  # time.perf_counter() at arrival
+    engine_args: tuple  # the rest of vLLM's add_request arguments, passed through unchanged
+    engine_kwargs: dict[str, Any]
+    text: str | None  # the prompt's text, if it has one (semantic stage, NLP)
 
 
 class EnhancedAsyncLLM(AsyncLLM):
@@ -162,6 +177,7 @@ class EnhancedAsyncLLM(AsyncLLM):
                 cfg.resolved_redis_url, cfg.ttl, cfg.redis_key_prefix, cfg.redis_timeout, cfg.redis_retry_interval
             )
         self.flights = FlightRegistry()
+        self._nlp_slots = asyncio.Semaphore(self.handler_config.nlp.max_concurrent_tasks)
         label = self.handler_config.model_name or self.model_config.served_model_name or "engine"
         self.stats = PipelineStats(f"{label}#{id(self):x}")
 
@@ -195,27 +211,27 @@ class EnhancedAsyncLLM(AsyncLLM):
             raise EngineDeadError()
         if isinstance(params, PoolingParams) or isinstance(prompt, AsyncGenerator):
             return await super().add_request(request_id, prompt, params, arrival_time, lora_request, *args, **kwargs)
-        engine_call = (prompt, params, (arrival_time, lora_request, *args), kwargs, started)
+        request = _Request(
+            request_id, prompt, params, started, (arrival_time, lora_request, *args), kwargs, prompt_text_of(prompt)
+        )
 
         key = self._cache_key(prompt, params, lora_request, tenant)
         if key is None:
             self.stats.count("bypassed")
-            return await self._start_generation(None, None, request_id, engine_call)
-        if (hit := await self._lookup_exact(key, request_id, params, started)) is not None:
+            return await self._start_generation(None, None, request)
+        if (hit := await self._lookup_exact(key, request)) is not None:
             return hit
         flight_key = (key.digest, params.output_kind)
         if (flight := self.flights.joinable(flight_key)) is not None:
-            return self._join(flight, request_id, params, started)
-        return await self._start_generation(flight_key, key, request_id, engine_call, race_semantic=True)
+            return self._join(flight, request)
+        return await self._start_generation(flight_key, key, request, race_semantic=True)
 
     def _cache_key(self, prompt: Any, params: SamplingParams, lora_request: Any, tenant: str | None) -> CacheKey | None:
         if not self.handler_config.features.enable_caching or isinstance(prompt, EngineCoreRequest):
             return None
         return self.keys.build(prompt, params, lora_request, tenant)
 
-    async def _lookup_exact(
-        self, key: CacheKey, request_id: str, params: SamplingParams, started: float
-    ) -> RequestOutputCollector | None:
+    async def _lookup_exact(self, key: CacheKey, request: _Request) -> RequestOutputCollector | None:
         """L1, then L2; an L2 hit is copied into L1. Corrupt entries count as misses and are deleted."""
         for level in ("memory", "redis"):
             if level == "redis" and self.redis is None:
@@ -225,13 +241,13 @@ class EnhancedAsyncLLM(AsyncLLM):
                 blob = self.memory.lookup(key.digest)
             else:
                 blob = await self.redis.lookup(key.tenant, key.digest)
-            output = self._decode(level, key, blob, request_id)
+            output = self._decode(level, key, blob, request.request_id)
             self.stats.lookup(level, output is not None, time.perf_counter() - lookup_started)
             if output is None:
                 continue
             if level == "redis":
                 self.memory.store(key.digest, blob)
-            collector = self._collector(request_id, params, started, level=level)
+            collector = self._collector(request, level=level)
             collector.put(output)
             return collector
         return None
@@ -249,8 +265,8 @@ class EnhancedAsyncLLM(AsyncLLM):
                 self._spawn(self.redis.delete(key.tenant, key.digest))
             return None
 
-    def _join(self, flight: Flight, request_id: str, params: SamplingParams, started: float) -> RequestOutputCollector:
-        collector = self._collector(request_id, params, started, coalesced=True)
+    def _join(self, flight: Flight, request: _Request) -> RequestOutputCollector:
+        collector = self._collector(request, coalesced=True)
         self.flights.subscribe(flight, collector)
         self.stats.count("coalesced")
         self.stats.coalesced_changed(+1)
@@ -260,15 +276,15 @@ class EnhancedAsyncLLM(AsyncLLM):
         self,
         flight_key: Any,
         key: CacheKey | None,
-        request_id: str,
-        engine_call: tuple,
+        request: _Request,
         race_semantic: bool = False,
     ) -> RequestOutputCollector:
         """Start the engine request; with ``race_semantic``, the semantic lookup runs beside it and
         the engine's outputs are held until the lookup answers (a hit aborts the engine request)."""
-        prompt, params, args, kwargs, started = engine_call
-        flight = Flight(flight_key, params.output_kind, on_done=lambda f, final: self._flight_done(key, f, final))
-        collector = self._collector(request_id, params, started)
+        flight = Flight(
+            flight_key, request.params.output_kind, on_done=lambda f, final: self._flight_done(key, f, final)
+        )
+        collector = self._collector(request)
         self.flights.add(flight)
         self.flights.subscribe(flight, collector)
         self.stats.count("engine_requests")
@@ -277,7 +293,9 @@ class EnhancedAsyncLLM(AsyncLLM):
             flight.on_first_output = lambda: self._release_after_budget(flight)
             self._spawn(self._semantic_race(flight, key))
         try:
-            engine_queue = await super().add_request(request_id, prompt, params, *args, **kwargs)
+            engine_queue = await super().add_request(
+                request.request_id, request.prompt, request.params, *request.engine_args, **request.engine_kwargs
+            )
         except BaseException as exc:
             self.flights.remove(flight)
             shared_error = (
@@ -360,25 +378,39 @@ class EnhancedAsyncLLM(AsyncLLM):
             self.stats.count("stored")
 
     def _collector(
-        self,
-        request_id: str,
-        params: SamplingParams,
-        started: float | None = None,
-        level: str | None = None,
-        coalesced: bool = False,
+        self, request: _Request, level: str | None = None, coalesced: bool = False
     ) -> EnhancedRequestOutputCollector:
         metadata = {
             "cached": level is not None,
             "cache_hit": level is not None,
             "cache_level": level,
             "coalesced": coalesced,
-            "request_id": request_id,
+            "request_id": request.request_id,
             "nlp_result": None,
             "similar_results": [],
         }
-        return EnhancedRequestOutputCollector(
-            params.output_kind, request_id, metadata, n=params.n, on_finished=self._record_finished, started=started
+        annotate = None
+        if self.handler_config.features.enable_nlp_enhancement and request.text:
+            annotate = functools.partial(_nlp_result, request.text)
+        collector = EnhancedRequestOutputCollector(
+            request.params.output_kind,
+            request.request_id,
+            metadata,
+            n=request.params.n,
+            on_finished=self._record_finished,
+            started=request.started,
+            annotate=annotate,
         )
+        if annotate is not None and level is None:  # misses: analyse beside generation
+            self._spawn(self._annotate(collector))
+        return collector
+
+    async def _annotate(self, collector: EnhancedRequestOutputCollector) -> None:
+        """NLP in a bounded number of concurrent worker threads, off the event loop."""
+        async with self._nlp_slots:
+            if collector.metadata["nlp_result"] is None:
+                result = await asyncio.to_thread(collector.annotate)
+                collector.metadata["nlp_result"] = collector.metadata["nlp_result"] or result
 
     def _record_finished(self, output: EnhancedRequestOutput) -> None:
         self.stats.finished(output.metadata["processing_time"])
@@ -435,7 +467,8 @@ class EnhancedAsyncLLM(AsyncLLM):
         try:
             return await self.add_request(request_id, prompt, params, tenant=tenant, **kwargs)
         except Exception as exc:
-            collector = self._collector(request_id, params)
+            request = _Request(request_id, prompt, params, time.perf_counter(), (), {}, None)
+            collector = self._collector(request)
             collector.put(exc)
             return collector
 
@@ -460,6 +493,17 @@ class EnhancedAsyncLLM(AsyncLLM):
         if self.redis is not None:
             await self.redis.close()
         self.shutdown()
+
+
+def _nlp_result(text: str) -> dict[str, Any]:
+    """The question's analysis for ``metadata["nlp_result"]``; NLP never fails a request."""
+    from enhanced_vllm.nlp.analyzer import analyze
+
+    try:
+        return analyze(text).as_dict()
+    except Exception as exc:
+        logger.warning("NLP analysis failed: %r", exc)
+        return {"error": repr(exc)}
 
 
 def _shutdown_at_exit(ref: weakref.ref) -> None:

@@ -84,3 +84,24 @@ def wordnet() -> Any:
 
 if __name__ == "__main__":
     print(f"[nlp] wordnet ready at {prepare_wordnet()}")
+
+
+@functools.cache
+def pos_tagger() -> Any:
+    """NLTK Brill tagger (Universal Dependencies tags) shipped by the pinned package
+    ``brill-postagger``. The model is a pickle, so it is only ever loaded from that installed
+    package, never from a user-supplied path."""
+    import pickle
+
+    try:
+        import brill_postaggers
+    except ImportError as exc:
+        raise NLTKResourceMissing(
+            "NLTK resource 'brill_postaggers/en_ewt-ud-brill' is missing: install the package "
+            "'brill-postagger' (run `make setup`)"
+        ) from exc
+    model = Path(brill_postaggers.__file__).parent / "en_ewt-ud-brill.pkl"
+    if not model.is_file():
+        raise NLTKResourceMissing(f"NLTK resource 'en_ewt-ud-brill' is missing: {model} does not exist")
+    with open(model, "rb") as f:
+        return pickle.load(f)  # the pinned package's own model file (see docstring)
