@@ -135,6 +135,7 @@ class SimilarityConfig(_Validated, BaseSettings):
     enable_vector_search: bool = True
     similarity_threshold: float = Field(default=0.9, ge=0, le=1)
     max_similar_results: int = Field(default=5, gt=0)
+    context_threshold: float = Field(default=0.6, ge=0, le=1)  # similar Q&A added as context
     vector_dimension: int = Field(default=384, gt=0)
     embedding_model: str | None = None  # None: bundled all-MiniLM-L6-v2
     enable_guard: bool = True
@@ -155,6 +156,7 @@ class FeaturesConfig(_Validated, BaseModel):
     enable_similarity_search: bool = True
     enable_caching: bool = True
     enable_detailed_logging: bool = False
+    enable_context_enhancement: bool = False  # opt-in: adds similar past Q&A to the prompt
 
 
 class NLPConfig(_Validated, BaseModel):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import dataclasses
 import functools
 import logging
 import multiprocessing
@@ -20,7 +21,6 @@ import time
 import uuid
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from vllm import SamplingParams
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclasses.dataclass
 class _Request:
     """One call of ``add_request`` as the pipeline stages see it."""
 
@@ -60,6 +60,7 @@ class _Request:
     engine_args: tuple  # the rest of vLLM's add_request arguments, passed through unchanged
     engine_kwargs: dict[str, Any]
     text: str | None  # the prompt's text, if it has one (semantic stage, NLP)
+    similar_results: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # context added to the prompt
 
 
 class EnhancedAsyncLLM(AsyncLLM):
@@ -156,7 +157,7 @@ class EnhancedAsyncLLM(AsyncLLM):
         self.cache_config = cache_config or CacheConfig()
         self.handler_config = handler_config or HandlerConfig()
         self.similarity_config = similarity_config or SimilarityConfig()
-        self.semantic, self.semantic_error = None, None
+        self.semantic, self.semantic_error, self.context = None, None, None
         features = self.handler_config.features
         if (
             features.enable_caching
@@ -164,6 +165,11 @@ class EnhancedAsyncLLM(AsyncLLM):
             and self.similarity_config.enable_vector_search
         ):
             self._start_semantic_cache()
+        if features.enable_context_enhancement and self.semantic is not None:
+            from enhanced_vllm.nlp.context import ContextEnhancer
+
+            sim = self.similarity_config
+            self.context = ContextEnhancer(self.semantic, sim.max_similar_results, sim.context_threshold)
         cfg = self.cache_config
         self.keys = KeyBuilder(model_identity(self.model_config), cfg.namespace, cfg.cache_sampled_without_seed)
         self.memory = MemoryCache(cfg.memory_cache_size, cfg.ttl)
@@ -214,8 +220,13 @@ class EnhancedAsyncLLM(AsyncLLM):
         request = _Request(
             request_id, prompt, params, started, (arrival_time, lora_request, *args), kwargs, prompt_text_of(prompt)
         )
+        if self.context is not None and isinstance(prompt, str):
+            request.prompt, request.similar_results = await self.context.enhance(prompt, tenant)
+            prompt = request.prompt  # the key covers the prompt the engine really sees
 
         key = self._cache_key(prompt, params, lora_request, tenant)
+        if key is not None and request.similar_results:  # the semantic stage matches the question itself
+            key = dataclasses.replace(key, prompt_text=request.text)
         if key is None:
             self.stats.count("bypassed")
             return await self._start_generation(None, None, request)
@@ -387,7 +398,7 @@ class EnhancedAsyncLLM(AsyncLLM):
             "coalesced": coalesced,
             "request_id": request.request_id,
             "nlp_result": None,
-            "similar_results": [],
+            "similar_results": request.similar_results,
         }
         annotate = None
         if self.handler_config.features.enable_nlp_enhancement and request.text:
