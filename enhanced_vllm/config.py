@@ -7,6 +7,7 @@ at construction, naming the field.
 from __future__ import annotations
 
 import enum
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from enhanced_vllm.errors import ConfigError
+
+CPU_KV_CACHE_BYTES = 1 << 30
 
 
 def _settings(section: str) -> SettingsConfigDict:
@@ -74,8 +77,13 @@ class VLLMConfig(_Validated, BaseSettings):
             args["model"] = str(ensure_default_model())
         if args["enforce_eager"] is None:
             args["enforce_eager"] = current_platform.is_cpu()
-        if current_platform.is_cpu() and args["dtype"] == "auto":
-            args["dtype"] = "bfloat16"
+        if current_platform.is_cpu():
+            if args["dtype"] == "auto":
+                args["dtype"] = "bfloat16"
+            if not os.environ.get("VLLM_CPU_KVCACHE_SPACE") and args.get("kv_cache_memory_bytes") is None:
+                # an explicit KV cache size; otherwise vLLM's CPU worker refuses to start whenever
+                # less than gpu_memory_utilization of the NUMA node is free (page cache counts)
+                args["kv_cache_memory_bytes"] = CPU_KV_CACHE_BYTES
         try:
             return AsyncEngineArgs(**args)
         except TypeError as exc:
