@@ -3,7 +3,8 @@
 Overriding ``add_request`` (not ``generate``) means vLLM's own ``generate()``, streaming, abort and
 every caller built on them go through the pipeline unchanged. For each request:
 
-    key -> L1 memory -> L2 Redis -> [semantic stage] -> single-flight -> engine -> store
+    [context] -> key -> L1 memory -> L2 Redis -> single-flight -> engine (raced by the semantic stage)
+    -> store, with NLP analysis beside it
 
 A hit returns a collector already holding the finished answer; a miss starts (or joins) one engine
 generation; its finished, successful output is stored in every level.
