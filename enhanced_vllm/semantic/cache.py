@@ -43,6 +43,8 @@ class SemanticCache:
             make_client(self.config), self.config.collection_name, self.config.ttl, self.config.max_entries
         )
         self.guard = guard or SalienceGuard()
+        if self.config.enable_guard:
+            self.guard.warm_up()
         self.last_error: str | None = None
 
     # --- the cache stage -------------------------------------------------------------------

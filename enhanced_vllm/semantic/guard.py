@@ -127,6 +127,10 @@ def _spelling_variant(left: list[str], right: list[str]) -> bool:
 class SalienceGuard:
     """Decides whether a cached question's answer may serve a new question."""
 
+    def warm_up(self) -> None:
+        """Load WordNet now (~2 s): a first lookup that had to load it would lose its race."""
+        _synsets("question")
+
     def check(self, cached: str, new: str) -> GuardVerdict:
         try:
             return self._check(analyse(cached), analyse(new))
