@@ -292,7 +292,8 @@ class EnhancedAsyncLLM(AsyncLLM):
         race_semantic: bool = False,
     ) -> RequestOutputCollector:
         """Start the engine request; with ``race_semantic``, the semantic lookup runs beside it and
-        the engine's outputs are held until the lookup answers (a hit aborts the engine request)."""
+        the engine's outputs are held until the lookup answers or the first output plus
+        ``max_hold_ms`` has passed (a hit in time aborts the engine request)."""
         flight = Flight(
             flight_key, request.params.output_kind, on_done=lambda f, final: self._flight_done(key, f, final)
         )
@@ -355,9 +356,7 @@ class EnhancedAsyncLLM(AsyncLLM):
                 "matched_question": entry.question,
             },
         )
-        self.memory.store(key.digest, entry.blob)  # the next identical request is an exact hit
-        if self.redis is not None:
-            self._spawn(self.redis.store(key.tenant, key.digest, entry.blob))
+        self._store_exact(key, entry.blob)  # the next identical request is an exact hit
         if flight.engine_request_id is not None:
             await AsyncLLM.abort(self, flight.engine_request_id, internal=True)
 
@@ -381,13 +380,17 @@ class EnhancedAsyncLLM(AsyncLLM):
         self.stats.coalesced_changed(-sum(1 for c in flight.subscribers if c.metadata["coalesced"]))
         if key is not None and final is not None and is_successful(final):
             blob = codec.encode(final, self.cache_config.enable_compression)
-            self.memory.store(key.digest, blob)
-            if self.redis is not None:
-                self._spawn(self.redis.store(key.tenant, key.digest, blob))
+            self._store_exact(key, blob)
             if self.semantic is not None and key.prompt_text:
                 answer = final.outputs[0].text if final.outputs else ""
                 self._spawn(self.semantic.store_answer(key.prompt_text, answer, key.signature, key.tenant, blob))
             self.stats.count("stored")
+
+    def _store_exact(self, key: CacheKey, blob: bytes) -> None:
+        """L1 now (the next identical request must hit), Redis in the background."""
+        self.memory.store(key.digest, blob)
+        if self.redis is not None:
+            self._spawn(self.redis.store(key.tenant, key.digest, blob))
 
     def _collector(
         self, request: _Request, level: str | None = None, coalesced: bool = False
