@@ -210,22 +210,31 @@ class EnhancedAsyncLLM(AsyncLLM):
         lora_request: Any = None,
         *args: Any,
         tenant: str | None = None,
+        question: str | None = None,
         **kwargs: Any,
     ) -> RequestOutputCollector:
-        """vLLM's ``add_request``; ``tenant`` (ours) isolates cache entries between tenants."""
+        """vLLM's ``add_request``. Ours: ``tenant`` isolates cache entries between tenants;
+        ``question`` is the user's question inside a larger prompt (e.g. a rendered chat), what the
+        semantic stage and NLP look at (see ``KeyBuilder.build``)."""
         started = time.perf_counter()
         if self.errored:
             raise EngineDeadError()
         if isinstance(params, PoolingParams) or isinstance(prompt, AsyncGenerator):
             return await super().add_request(request_id, prompt, params, arrival_time, lora_request, *args, **kwargs)
         request = _Request(
-            request_id, prompt, params, started, (arrival_time, lora_request, *args), kwargs, prompt_text_of(prompt)
+            request_id,
+            prompt,
+            params,
+            started,
+            (arrival_time, lora_request, *args),
+            kwargs,
+            question or prompt_text_of(prompt),
         )
         if self.context is not None and isinstance(prompt, str):
             request.prompt, request.similar_results = await self.context.enhance(prompt, tenant)
             prompt = request.prompt  # the key covers the prompt the engine really sees
 
-        key = self._cache_key(prompt, params, lora_request, tenant)
+        key = self._cache_key(prompt, params, lora_request, tenant, question)
         if key is not None and request.similar_results:  # the semantic stage matches the question itself
             key = dataclasses.replace(key, prompt_text=request.text)
         if key is None:
@@ -238,10 +247,12 @@ class EnhancedAsyncLLM(AsyncLLM):
             return self._join(flight, request)
         return await self._start_generation(flight_key, key, request, race_semantic=True)
 
-    def _cache_key(self, prompt: Any, params: SamplingParams, lora_request: Any, tenant: str | None) -> CacheKey | None:
+    def _cache_key(
+        self, prompt: Any, params: SamplingParams, lora_request: Any, tenant: str | None, question: str | None
+    ) -> CacheKey | None:
         if not self.handler_config.features.enable_caching or isinstance(prompt, EngineCoreRequest):
             return None
-        return self.keys.build(prompt, params, lora_request, tenant)
+        return self.keys.build(prompt, params, lora_request, tenant, question)
 
     async def _lookup_exact(self, key: CacheKey, request: _Request) -> RequestOutputCollector | None:
         """L1, then L2; an L2 hit is copied into L1. Corrupt entries count as misses and are deleted."""

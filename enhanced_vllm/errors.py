@@ -19,3 +19,7 @@ class CacheUnavailable(EnhancedVLLMError):
 
 class UncacheableRequest(EnhancedVLLMError):
     """A request cannot be keyed (e.g. a callable logits processor); it bypasses the cache."""
+
+
+class GenerationFailed(EnhancedVLLMError):
+    """The engine could not finish a request (aborted, engine error); the message says why."""

@@ -111,8 +111,20 @@ class KeyBuilder:
         self._namespace = namespace
         self._cache_sampled_without_seed = cache_sampled_without_seed
 
-    def build(self, prompt: Any, params: Any, lora_request: Any = None, tenant: str | None = None) -> CacheKey | None:
-        """The key of this request, or None when the request must bypass the cache."""
+    def build(
+        self,
+        prompt: Any,
+        params: Any,
+        lora_request: Any = None,
+        tenant: str | None = None,
+        question: str | None = None,
+    ) -> CacheKey | None:
+        """The key of this request, or None when the request must bypass the cache.
+
+        ``question`` names the part of a larger prompt (a chat template around the user's last
+        message) that the semantic stage matches on; the rest of the prompt joins the signature,
+        so only paraphrases asked in the same context (system prompt, history) can share answers.
+        """
         if not self.is_cacheable(params):
             return None
         try:
@@ -132,11 +144,15 @@ class KeyBuilder:
         if isinstance(prompt, dict) and prompt.get("multi_modal_data"):
             return None
         tenant = tenant or self._namespace
-        signature = _digest(
-            {"v": KEY_VERSION, "model": self._model, "sampling": sampling, "lora": lora, "tenant": tenant}
-        )
+        fields = {"v": KEY_VERSION, "model": self._model, "sampling": sampling, "lora": lora, "tenant": tenant}
+        text = prompt_text_of(prompt)
+        if question is not None:
+            found = text is not None and question in text
+            fields["context"] = text.replace(question, "\0") if found else prompt_form
+            text = question if found else None
+        signature = _digest(fields)
         digest = _digest({"signature": signature, "prompt": prompt_form})
-        return CacheKey(digest, signature, tenant, prompt_text_of(prompt))
+        return CacheKey(digest, signature, tenant, text)
 
     def is_cacheable(self, params: Any) -> bool:
         if getattr(params, "logits_processors", None):

@@ -33,6 +33,10 @@ class SemanticCache:
         guard: SalienceGuard | None = None,
     ) -> None:
         self.config = config or SimilarityConfig()
+        if self.config.embedding_threads is not None:
+            import torch
+
+            torch.set_num_threads(self.config.embedding_threads)
         self.embedder = embedder or shared_embedder(self.config.embedding_model)
         if self.embedder.dimension != self.config.vector_dimension:
             raise ConfigError(

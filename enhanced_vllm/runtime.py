@@ -1,0 +1,229 @@
+"""Calling the engine from any thread or event loop: what the framework adapters build on.
+
+vLLM's ``AsyncLLM`` belongs to the event loop its output handler runs on. Sync callers (LangChain's
+``invoke``, LlamaIndex's ``complete``, a Jupyter cell whose own loop is busy running the cell) and
+async callers on other loops reach it through :class:`EngineRuntime`, which hands each request to
+the engine's loop and streams the outputs back. The engine made for adapters with no engine of their
+own lives on one background loop thread per process, shared by every adapter object and framework.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import logging
+import queue
+import threading
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from typing import Any, TypeVar
+
+from vllm import SamplingParams
+
+from enhanced_vllm.config import CacheConfig, HandlerConfig, SimilarityConfig, VLLMConfig
+from enhanced_vllm.engine import EnhancedAsyncLLM
+from enhanced_vllm.errors import EnhancedVLLMError, GenerationFailed
+from enhanced_vllm.outputs import EnhancedRequestOutput
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
+_DONE = object()
+
+
+class _BackgroundLoop:
+    """One daemon thread running an event loop, started on first use."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="enhanced-vllm-engine", daemon=True).start()
+                self._loop = loop
+            return self._loop
+
+
+_BACKGROUND = _BackgroundLoop()
+
+
+class LoopCaller:
+    """Runs coroutines on one event loop, for callers on any thread or loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+
+    def _on_loop(self) -> bool:
+        try:
+            return asyncio.get_running_loop() is self.loop
+        except RuntimeError:
+            return False
+
+    def run(self, coroutine: Awaitable[T]) -> T:
+        """Run ``coroutine`` on the loop and wait for it (from a thread not running that loop)."""
+        if self._on_loop():
+            coroutine.close()
+            raise EnhancedVLLMError(
+                "a blocking call on the thread that runs the engine's event loop would deadlock: "
+                "use the async method (ainvoke/astream/acomplete) there"
+            )
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    async def arun(self, coroutine: Awaitable[T]) -> T:
+        """Await ``coroutine`` on the loop from any loop."""
+        if self._on_loop():
+            return await coroutine
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self.loop))
+
+
+def background() -> LoopCaller:
+    """The process's background loop (where shared engines and the LangChain caches' Redis live)."""
+    return LoopCaller(_BACKGROUND.loop)
+
+
+class EngineRuntime(LoopCaller):
+    """An :class:`EnhancedAsyncLLM` and the loop it runs on, callable from anywhere."""
+
+    def __init__(self, llm: EnhancedAsyncLLM, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(loop)
+        self.llm = llm
+
+    @classmethod
+    def for_engine(cls, llm: EnhancedAsyncLLM) -> EngineRuntime:
+        """Wrap an engine the caller built. Its loop is the one its output handler runs on; an engine
+        that has not served yet is bound to the caller's running loop, or else to the background one."""
+        handler = getattr(llm, "output_handler", None)
+        if handler is not None:
+            return cls(llm, handler.get_loop())
+        try:
+            return cls(llm, asyncio.get_running_loop())
+        except RuntimeError:
+            return cls(llm, _BACKGROUND.loop)
+
+    # --- generation ------------------------------------------------------------------------
+
+    async def _final(self, prompt: Any, params: SamplingParams, tenant: str | None, question: str | None):
+        output = None
+        async for output in self.llm.generate_enhanced(prompt, params, tenant=tenant, question=question):  # noqa: B007
+            pass
+        if output is None or output.error is not None:
+            raise GenerationFailed(output.error if output is not None else "the engine returned no output")
+        return output
+
+    def complete(
+        self, prompt: Any, params: SamplingParams, *, tenant: str | None = None, question: str | None = None
+    ) -> EnhancedRequestOutput:
+        """The finished output (blocking; raises GenerationFailed)."""
+        return self.run(self._final(prompt, params, tenant, question))
+
+    async def acomplete(
+        self, prompt: Any, params: SamplingParams, *, tenant: str | None = None, question: str | None = None
+    ) -> EnhancedRequestOutput:
+        """The finished output (raises GenerationFailed)."""
+        return await self.arun(self._final(prompt, params, tenant, question))
+
+    async def astream(
+        self, prompt: Any, params: SamplingParams, *, tenant: str | None = None, question: str | None = None
+    ) -> AsyncIterator[EnhancedRequestOutput]:
+        """The request's outputs (with metadata) as the engine produces them; leaving early aborts it."""
+        if self._on_loop():
+            async for output in self.llm.generate_enhanced(prompt, params, tenant=tenant, question=question):
+                if output.error is not None:
+                    raise GenerationFailed(output.error)
+                yield output
+            return
+        caller = asyncio.get_running_loop()
+        outputs: asyncio.Queue = asyncio.Queue()
+
+        def deliver(item: Any) -> None:
+            caller.call_soon_threadsafe(outputs.put_nowait, item)
+
+        producer = asyncio.run_coroutine_threadsafe(self._produce(prompt, params, tenant, question, deliver), self.loop)
+        try:
+            while (item := await outputs.get()) is not _DONE:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            producer.cancel()
+
+    def stream(
+        self, prompt: Any, params: SamplingParams, *, tenant: str | None = None, question: str | None = None
+    ) -> Iterator[EnhancedRequestOutput]:
+        """Blocking twin of :meth:`astream`, for sync callers on any other thread."""
+        if self._on_loop():
+            raise EnhancedVLLMError(
+                "a blocking stream on the thread that runs the engine's event loop would deadlock: use astream"
+            )
+        outputs: queue.SimpleQueue = queue.SimpleQueue()
+        producer = asyncio.run_coroutine_threadsafe(
+            self._produce(prompt, params, tenant, question, outputs.put), self.loop
+        )
+        try:
+            while (item := outputs.get()) is not _DONE:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            producer.cancel()
+
+    async def _produce(self, prompt: Any, params: SamplingParams, tenant: str | None, question: str | None, deliver):
+        try:
+            async for output in self.llm.generate_enhanced(prompt, params, tenant=tenant, question=question):
+                if output.error is not None:
+                    deliver(GenerationFailed(output.error))
+                    return
+                deliver(output)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            deliver(exc)
+            return
+        deliver(_DONE)
+
+
+_SHARED: dict[str, EngineRuntime] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_runtime(
+    vllm_config: VLLMConfig | None = None,
+    cache_config: CacheConfig | None = None,
+    similarity_config: SimilarityConfig | None = None,
+    handler_config: HandlerConfig | None = None,
+) -> EngineRuntime:
+    """The process-wide engine for this configuration, started on the background loop on first call
+    (blocks for the engine start-up). LangChain and LlamaIndex objects with equal configs share it."""
+    from enhanced_vllm.handler import create_enhanced_system
+
+    configs = (
+        vllm_config or VLLMConfig(),
+        cache_config or CacheConfig(),
+        similarity_config or SimilarityConfig(),
+        handler_config or HandlerConfig(),
+    )
+    key = "|".join(c.model_dump_json() for c in configs)
+    with _SHARED_LOCK:
+        runtime = _SHARED.get(key)
+        if runtime is None or runtime.llm.errored:
+            loop = _BACKGROUND.loop
+            try:
+                handler = asyncio.run_coroutine_threadsafe(create_enhanced_system(*configs), loop).result()
+            except concurrent.futures.CancelledError as exc:
+                raise EnhancedVLLMError("the engine start-up was cancelled") from exc
+            runtime = _SHARED[key] = EngineRuntime(handler.llm, loop)
+            atexit.register(_stop_at_exit, runtime)  # runs before the engine's own exit hook
+        return runtime
+
+
+def _stop_at_exit(runtime: EngineRuntime) -> None:
+    """Shut a shared engine down on its own loop, before the interpreter tears the loop's thread down."""
+    if not runtime.loop.is_running():
+        return
+    try:
+        runtime.run(runtime.llm.cleanup())
+    except Exception as exc:  # exiting anyway
+        logger.debug("shared engine shutdown: %r", exc)
