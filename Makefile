@@ -22,3 +22,4 @@ test: lint
 
 bench: setup
 	$(BIN)/enhanced-vllm bench cache --json
+	$(BIN)/enhanced-vllm bench langchain --json

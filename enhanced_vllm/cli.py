@@ -1,5 +1,5 @@
 """``enhanced-vllm``: ``demo`` (a miss, then the exact hit, with timings and metadata) and
-``bench cache`` (the cache benchmark, one JSON object)."""
+``bench cache|langchain`` (benchmarks, one JSON object each), ``eval paraphrase|decompose``."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="a miss, then the exact hit of the same prompt")
     demo.add_argument("--question", default="What is the capital of France?")
     bench = commands.add_parser("bench", help="benchmarks that print JSON")
-    bench.add_argument("suite", choices=["cache"])
+    bench.add_argument("suite", choices=["cache", "langchain"])
     bench.add_argument("--json", action="store_true", help="print only the JSON object")
     bench.add_argument("--rounds", type=int, default=3)
     evaluate = commands.add_parser("eval", help="evaluation on JSONL data; prints one JSON object")
@@ -69,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         run = run_paraphrase_eval if args.task == "paraphrase" else run_decompose_eval
         result = run(args.data, args.predictions)
         print(json.dumps(result, indent=None if args.json else 2))
+    elif args.suite == "langchain":
+        from langchain_enhanced_vllm.bench import run_langchain_bench  # extra [langchain]
+
+        print(json.dumps(run_langchain_bench(), indent=None if args.json else 2))
     else:
         from enhanced_vllm.bench import run_cache_bench
 

@@ -256,24 +256,51 @@ class EnhancedAsyncLLM(AsyncLLM):
 
     async def _lookup_exact(self, key: CacheKey, request: _Request) -> RequestOutputCollector | None:
         """L1, then L2; an L2 hit is copied into L1. Corrupt entries count as misses and are deleted."""
-        for level in ("memory", "redis"):
-            if level == "redis" and self.redis is None:
-                break
-            lookup_started = time.perf_counter()
-            if level == "memory":
-                blob = self.memory.lookup(key.digest)
-            else:
-                blob = await self.redis.lookup(key.tenant, key.digest)
-            output = self._decode(level, key, blob, request.request_id)
-            self.stats.lookup(level, output is not None, time.perf_counter() - lookup_started)
-            if output is None:
-                continue
-            if level == "redis":
-                self.memory.store(key.digest, blob)
-            collector = self._collector(request, level=level)
-            collector.put(output)
-            return collector
-        return None
+        if (hit := self._memory_hit(key, request)) is not None or self.redis is None:
+            return hit
+        lookup_started = time.perf_counter()
+        blob = await self.redis.lookup(key.tenant, key.digest)
+        output = self._decode("redis", key, blob, request.request_id)
+        self.stats.lookup("redis", output is not None, time.perf_counter() - lookup_started)
+        if output is None:
+            return None
+        self.memory.store(key.digest, blob)
+        collector = self._collector(request, level="redis")
+        collector.put(output)
+        return collector
+
+    def _memory_hit(self, key: CacheKey, request: _Request) -> RequestOutputCollector | None:
+        lookup_started = time.perf_counter()
+        output = self._decode("memory", key, self.memory.lookup(key.digest), request.request_id)
+        self.stats.lookup("memory", output is not None, time.perf_counter() - lookup_started)
+        if output is None:
+            return None
+        collector = self._collector(request, level="memory")
+        collector.put(output)
+        return collector
+
+    def cached_output(
+        self,
+        prompt: Any,
+        params: SamplingParams,
+        *,
+        tenant: str | None = None,
+        question: str | None = None,
+        request_id: str | None = None,
+    ) -> EnhancedRequestOutput | None:
+        """The finished L1 answer for this request, without the event loop (callable from any
+        thread: sync adapters answer memory hits without a hop to the engine's loop), or None,
+        after which the request goes through ``add_request`` as usual. Only the memory level
+        is read here; a miss is not counted twice (only hits are recorded)."""
+        if self.errored or self.context is not None or isinstance(params, PoolingParams):
+            return None
+        key = self._cache_key(prompt, params, None, tenant, question)
+        if key is None or self.memory.lookup(key.digest) is None:
+            return None
+        request_id = request_id or uuid.uuid4().hex
+        request = _Request(request_id, prompt, params, time.perf_counter(), (), {}, question or prompt_text_of(prompt))
+        collector = self._memory_hit(key, request)
+        return None if collector is None else collector.get_nowait()
 
     def _decode(self, level: str, key: CacheKey, blob: bytes | None, request_id: str) -> RequestOutput | None:
         if blob is None:

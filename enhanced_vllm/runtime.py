@@ -23,6 +23,7 @@ from vllm import SamplingParams
 from enhanced_vllm.config import CacheConfig, HandlerConfig, SimilarityConfig, VLLMConfig
 from enhanced_vllm.engine import EnhancedAsyncLLM
 from enhanced_vllm.errors import EnhancedVLLMError, GenerationFailed
+from enhanced_vllm.handler import EnhancedVLLMHandler, create_enhanced_system
 from enhanced_vllm.outputs import EnhancedRequestOutput
 
 T = TypeVar("T")
@@ -185,7 +186,7 @@ class EngineRuntime(LoopCaller):
         deliver(_DONE)
 
 
-_SHARED: dict[str, EngineRuntime] = {}
+_SHARED: dict[str, tuple[EngineRuntime, EnhancedVLLMHandler]] = {}
 _SHARED_LOCK = threading.Lock()
 
 
@@ -197,8 +198,6 @@ def shared_runtime(
 ) -> EngineRuntime:
     """The process-wide engine for this configuration, started on the background loop on first call
     (blocks for the engine start-up). LangChain and LlamaIndex objects with equal configs share it."""
-    from enhanced_vllm.handler import create_enhanced_system
-
     configs = (
         vllm_config or VLLMConfig(),
         cache_config or CacheConfig(),
@@ -207,23 +206,28 @@ def shared_runtime(
     )
     key = "|".join(c.model_dump_json() for c in configs)
     with _SHARED_LOCK:
-        runtime = _SHARED.get(key)
-        if runtime is None or runtime.llm.errored:
+        shared = _SHARED.get(key)
+        if shared is None or shared[1].llm is None or shared[1].llm.errored:
             loop = _BACKGROUND.loop
             try:
                 handler = asyncio.run_coroutine_threadsafe(create_enhanced_system(*configs), loop).result()
             except concurrent.futures.CancelledError as exc:
                 raise EnhancedVLLMError("the engine start-up was cancelled") from exc
-            runtime = _SHARED[key] = EngineRuntime(handler.llm, loop)
-            atexit.register(_stop_at_exit, runtime)  # runs before the engine's own exit hook
-        return runtime
+            shared = _SHARED[key] = (EngineRuntime(handler.llm, loop), handler)
+            atexit.register(stop_shared_runtimes)  # registered after the engine's own hook: runs first
+        return shared[0]
 
 
-def _stop_at_exit(runtime: EngineRuntime) -> None:
-    """Shut a shared engine down on its own loop, before the interpreter tears the loop's thread down."""
-    if not runtime.loop.is_running():
-        return
-    try:
-        runtime.run(runtime.llm.cleanup())
-    except Exception as exc:  # exiting anyway
-        logger.debug("shared engine shutdown: %r", exc)
+def stop_shared_runtimes() -> None:
+    """Shut every shared engine down, on its own loop (also run at interpreter exit, before the
+    engines' own exit hooks, while the loop's thread is still alive)."""
+    with _SHARED_LOCK:
+        runtimes = list(_SHARED.values())
+        _SHARED.clear()
+    for runtime, handler in runtimes:
+        if not runtime.loop.is_running():
+            continue
+        try:
+            runtime.run(handler.stop())
+        except Exception as exc:  # shutting down anyway
+            logger.debug("shared engine shutdown: %r", exc)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, deque
 
 from prometheus_client import Counter as PromCounter
@@ -34,7 +35,8 @@ def _percentile(samples: list[float], q: float) -> float | None:
 
 
 class PipelineStats:
-    """Counts per level and the latency of finished requests (last ``window`` of them)."""
+    """Counts per level and the latency of finished requests (last ``window`` of them); thread-safe
+    (sync memory hits are counted on the caller's thread)."""
 
     def __init__(self, engine_label: str, window: int = 2048) -> None:
         self.engine_label = engine_label
@@ -43,14 +45,17 @@ class PipelineStats:
         self.events: Counter[str] = Counter()  # engine_requests, coalesced, bypassed, stored, corrupt
         self._latencies: deque[float] = deque(maxlen=window)
         self._inflight_coalesced = INFLIGHT_COALESCED.labels(engine_label)
+        self._lock = threading.Lock()
 
     def lookup(self, level: str, hit: bool, seconds: float) -> None:
-        (self.hits if hit else self.misses)[level] += 1
+        with self._lock:
+            (self.hits if hit else self.misses)[level] += 1
         LOOKUPS.labels(self.engine_label, level, "hit" if hit else "miss").inc()
         LOOKUP_SECONDS.labels(self.engine_label, level).observe(seconds)
 
     def count(self, event: str) -> None:
-        self.events[event] += 1
+        with self._lock:
+            self.events[event] += 1
         if event == "engine_requests":
             ENGINE_REQUESTS.labels(self.engine_label).inc()
         elif event == "coalesced":

