@@ -32,8 +32,9 @@ from langchain_core.utils.function_calling import convert_to_json_schema, conver
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from vllm import SamplingParams
 
+from enhanced_vllm.adapters import render_chat, response_metadata_of, usage_of
 from enhanced_vllm.outputs import EnhancedRequestOutput
-from langchain_enhanced_vllm._engine import EngineFields, response_metadata_of, usage_of
+from langchain_enhanced_vllm._engine import EngineFields
 from langchain_enhanced_vllm.tool_calls import ToolPlan, plan_tools
 
 TOOL_CALL_BLOCKS = ("tool_call", "tool_use", "tool_call_chunk", "function_call")
@@ -106,9 +107,9 @@ class ChatEnhancedVLLM(EngineFields, BaseChatModel):
         if tool_plan is not None:
             json_schema = tool_plan.json_schema
             chat = tool_plan.instruct(chat)
-        tokenizer = self.runtime().llm.tokenizer
-        prompt = tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
-        question = chat[-1]["content"] if chat and chat[-1]["role"] == "user" and tool_plan is None else None
+        prompt, question = render_chat(self.runtime(), chat)
+        if tool_plan is not None:
+            question = None  # a tool call is not an answer to reuse for a paraphrase
         params = self.sampling_params(stop, streaming and tool_plan is None, json_schema, **kwargs)
         return prompt, params, question, tool_plan
 

@@ -12,8 +12,9 @@ from langchain_core.language_models.base import LangSmithParams
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from vllm import SamplingParams
 
+from enhanced_vllm.adapters import response_metadata_of, usage_of
 from enhanced_vllm.outputs import EnhancedRequestOutput
-from langchain_enhanced_vllm._engine import EngineFields, response_metadata_of, usage_of
+from langchain_enhanced_vllm._engine import EngineFields
 
 
 class EnhancedVLLM(EngineFields, BaseLLM):

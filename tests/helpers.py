@@ -8,9 +8,17 @@ from pathlib import Path
 from vllm import SamplingParams
 from vllm.sampling_params import RequestOutputKind
 
-from enhanced_vllm import HandlerConfig
+from enhanced_vllm import HandlerConfig, SimilarityConfig
 
 EXACT_ONLY = HandlerConfig(features={"enable_similarity_search": False})  # no semantic stage
+# the framework adapters' settings in tests: equal settings share one engine (LangChain and LlamaIndex)
+ADAPTER_SETTINGS = {"similarity_config": SimilarityConfig(chroma_mode="ephemeral", max_hold_ms=5000)}
+
+
+def settle(model) -> None:
+    """Wait for the engine's background cache writes (the semantic store is written after the answer)."""
+    runtime = model.runtime()
+    runtime.run(runtime.llm.flush_cache_writes())
 
 
 def greedy(max_tokens: int = 8, kind: RequestOutputKind = RequestOutputKind.CUMULATIVE, **kw) -> SamplingParams:

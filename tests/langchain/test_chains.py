@@ -10,7 +10,7 @@ from langchain_core.runnables import RunnableLambda
 
 from enhanced_vllm.semantic.cache import SemanticCache
 from langchain_enhanced_vllm import QuestionDecomposer, SimilarContextRetriever
-from tests.langchain.conftest import settle
+from tests.helpers import settle
 
 
 def test_decomposer_is_a_runnable():

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from enhanced_vllm.errors import GenerationFailed
 from langchain_enhanced_vllm import ChatEnhancedVLLM, EnhancedVLLM
-from tests.langchain.conftest import LC_SETTINGS, settle
+from tests.helpers import ADAPTER_SETTINGS, settle
 
 
 def _topic() -> str:
@@ -30,8 +30,8 @@ def test_constructing_a_model_starts_nothing():
 
 
 def test_model_objects_share_one_engine(chat):
-    other_chat = ChatEnhancedVLLM(max_tokens=7, **LC_SETTINGS)
-    llm = EnhancedVLLM(**LC_SETTINGS)
+    other_chat = ChatEnhancedVLLM(max_tokens=7, **ADAPTER_SETTINGS)
+    llm = EnhancedVLLM(**ADAPTER_SETTINGS)
     assert other_chat.runtime().llm is chat.runtime().llm is llm.runtime().llm
 
 
@@ -190,7 +190,7 @@ def test_a_rejected_request_raises_a_typed_error_and_the_engine_keeps_serving(ch
 
 
 def test_llm_invoke_batch_stream(chat):
-    llm = EnhancedVLLM(max_tokens=8, **LC_SETTINGS)
+    llm = EnhancedVLLM(max_tokens=8, **ADAPTER_SETTINGS)
     prompt = f"The {_topic()} stands on"
     text = llm.invoke(prompt)
     assert isinstance(text, str) and text
@@ -202,7 +202,7 @@ def test_llm_invoke_batch_stream(chat):
 
 
 async def test_llm_async(chat):
-    llm = EnhancedVLLM(max_tokens=8, **LC_SETTINGS)
+    llm = EnhancedVLLM(max_tokens=8, **ADAPTER_SETTINGS)
     prompt = f"The {_topic()} was built in"
     assert await llm.ainvoke(prompt)
     assert len([c async for c in llm.astream(f"The {_topic()} is painted")]) > 1

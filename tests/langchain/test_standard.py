@@ -16,7 +16,7 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests
 from langchain_tests.unit_tests import ChatModelUnitTests
 
 from langchain_enhanced_vllm import ChatEnhancedVLLM
-from tests.langchain.conftest import LC_SETTINGS
+from tests.helpers import ADAPTER_SETTINGS
 
 
 class TestChatEnhancedVLLMUnit(ChatModelUnitTests):
@@ -26,7 +26,7 @@ class TestChatEnhancedVLLMUnit(ChatModelUnitTests):
 
     @property
     def chat_model_params(self) -> dict:
-        return dict(LC_SETTINGS)
+        return dict(ADAPTER_SETTINGS)
 
 
 class TestChatEnhancedVLLMIntegration(ChatModelIntegrationTests):
@@ -36,7 +36,7 @@ class TestChatEnhancedVLLMIntegration(ChatModelIntegrationTests):
 
     @property
     def chat_model_params(self) -> dict:
-        return dict(LC_SETTINGS)
+        return dict(ADAPTER_SETTINGS)
 
     @property
     def supports_json_mode(self) -> bool:
