@@ -111,20 +111,21 @@ class EngineSettings(BaseModel):
         if kwargs.get("model") not in (None, self.model, self.model_name):
             raise ValueError(f"this engine serves {self.model_name}; a call cannot switch to {kwargs['model']!r}")
         values = {name: kwargs.get(name, getattr(self, name)) for name in SAMPLING_FIELDS}
-        if json_schema is not None:
-            fitted_schema = fit_to_budget(json_schema, values["max_tokens"])
         if values["top_k"] is None:
             values["top_k"] = 0
+        structured = None
+        if json_schema is not None:
+            structured = StructuredOutputsParams(json=fit_to_budget(json_schema, values["max_tokens"]))
         return SamplingParams(
             **values,
             stop=stop if stop is not None else self.stop,
-            structured_outputs=None if json_schema is None else StructuredOutputsParams(json=fitted_schema),
+            structured_outputs=structured,
             output_kind=RequestOutputKind.DELTA if streaming else RequestOutputKind.FINAL_ONLY,
         )
 
 
 def usage_of(output: EnhancedRequestOutput, output_tokens: int | None = None) -> dict[str, int]:
-    """LangChain's ``usage_metadata`` for a finished output."""
+    """Token counts of an output, in LangChain's ``usage_metadata`` shape."""
     input_tokens = len(output.prompt_token_ids or [])
     if output_tokens is None:
         output_tokens = len(output.outputs[0].token_ids) if output.outputs else 0
