@@ -42,6 +42,7 @@ from enhanced_vllm.collector import EnhancedRequestOutputCollector
 from enhanced_vllm.config import CacheConfig, CacheType, HandlerConfig, SimilarityConfig, VLLMConfig
 from enhanced_vllm.errors import ConfigError, EnhancedVLLMError
 from enhanced_vllm.outputs import EnhancedRequestOutput, is_successful
+from enhanced_vllm.semantic.race import SemanticRace
 from enhanced_vllm.stats import PipelineStats
 
 if TYPE_CHECKING:
@@ -340,9 +341,11 @@ class EnhancedAsyncLLM(AsyncLLM):
         self.flights.subscribe(flight, collector)
         self.stats.count("engine_requests")
         if race_semantic and self.semantic is not None and key.prompt_text:
-            flight.held = True
-            flight.on_first_output = lambda: self._release_after_budget(flight)
-            self._spawn(self._semantic_race(flight, key))
+            race = SemanticRace(
+                self.semantic, self.similarity_config.max_hold_ms, self.stats, self._store_exact, self._abort_engine
+            )
+            race.hold(flight)
+            self._spawn(race.run(flight, key))
         try:
             engine_queue = await super().add_request(
                 request.request_id, request.prompt, request.params, *request.engine_args, **request.engine_kwargs
@@ -363,40 +366,8 @@ class EnhancedAsyncLLM(AsyncLLM):
             await super().abort(engine_queue.request_id, internal=True)
         return collector
 
-    def _release_after_budget(self, flight: Flight) -> None:
-        """The engine's first output is here: the lookup has ``max_hold_ms`` more to answer."""
-        budget = self.similarity_config.max_hold_ms / 1000
-        if budget <= 0:
-            flight.release()
-        else:
-            asyncio.get_running_loop().call_later(budget, flight.release)
-
-    async def _semantic_race(self, flight: Flight, key: CacheKey) -> None:
-        lookup_started = time.perf_counter()
-        entry = await self.semantic.lookup(key.prompt_text, key.signature)
-        output = None
-        if entry is not None and entry.blob is not None:
-            try:
-                output = codec.decode(entry.blob, "semantic")
-            except codec.CorruptEntry:
-                output = None
-        self.stats.lookup("semantic", output is not None, time.perf_counter() - lookup_started)
-        if output is None or not flight.held or flight.done or not flight.subscribers:
-            flight.release()  # a miss, or the engine already answered (or the hold budget ran out)
-            return
-        flight.serve(
-            output,
-            {
-                "cached": True,
-                "cache_hit": True,
-                "cache_level": "semantic",
-                "similarity": round(entry.score, 4),
-                "matched_question": entry.question,
-            },
-        )
-        self._store_exact(key, entry.blob)  # the next identical request is an exact hit
-        if flight.engine_request_id is not None:
-            await AsyncLLM.abort(self, flight.engine_request_id, internal=True)
+    async def _abort_engine(self, engine_request_id: str) -> None:
+        await AsyncLLM.abort(self, engine_request_id, internal=True)
 
     def _route_outputs(self, engine_queue: RequestOutputCollector, flight: Flight) -> None:
         """Make vLLM's output processor put this request's outputs into ``flight`` instead of the

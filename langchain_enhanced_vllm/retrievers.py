@@ -42,8 +42,11 @@ class SimilarContextRetriever(BaseRetriever):
             self.semantic_cache = SemanticCache(self.similarity_config or SimilarityConfig())
         return self.semantic_cache
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        results = self._cache().search(query, self.k, self.score_threshold, self.tenant)
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None
+    ) -> list[Document]:
+        """``k`` overrides the field for one call (``retriever.invoke(query, k=3)``)."""
+        results = self._cache().search(query, k or self.k, self.score_threshold, self.tenant)
         return [
             Document(
                 page_content=f"Q: {r.question}\nA: {r.answer}",
