@@ -129,10 +129,13 @@ class CacheConfig(_Validated, BaseSettings):
 class SimilarityConfig(_Validated, BaseSettings):
     """Semantic cache and similar-question search on Chroma.
 
-    ``similarity_threshold`` is the cosine score a stored question needs before the guard is asked;
-    the default 0.9 is the operating point calibrated on the dev sets (see README). Chroma runs
-    embedded (``persistent`` at ``chroma_path``, or ``ephemeral``) or as a server (``http``), which is
-    how several processes share one semantic cache. On an exact miss the engine starts at once and
+    ``similarity_threshold`` is the cosine score a stored question needs before the guard is asked.
+    Thresholds are per entry and per question: when the stored or the asked question has fewer than
+    ``short_question_words`` words, the match needs ``short_question_threshold`` (None: off), because
+    in a short question one changed word changes the meaning more than it moves the embedding. The
+    defaults (0.8; 0.93 under 8 words) are the operating point calibrated on the dev sets (see
+    README). Chroma runs embedded (``persistent`` at ``chroma_path``, or ``ephemeral``) or as a server
+    (``http``), which is how several processes share one semantic cache. On an exact miss the engine starts at once and
     the semantic lookup races it: the lookup wins if it answers before the engine's first output
     plus ``max_hold_ms`` (0: no delay for misses); otherwise the engine's answer streams and a late
     hit is ignored.
@@ -141,7 +144,9 @@ class SimilarityConfig(_Validated, BaseSettings):
     model_config = _settings("SIMILARITY")
 
     enable_vector_search: bool = True
-    similarity_threshold: float = Field(default=0.9, ge=0, le=1)
+    similarity_threshold: float = Field(default=0.8, ge=0, le=1)
+    short_question_threshold: float | None = Field(default=0.93, ge=0, le=1)
+    short_question_words: int = Field(default=8, gt=0)
     max_similar_results: int = Field(default=5, gt=0)
     context_threshold: float = Field(default=0.6, ge=0, le=1)  # similar Q&A added as context
     vector_dimension: int = Field(default=384, gt=0)

@@ -51,7 +51,9 @@ def evaluate_paraphrase(rows: list[dict], config: SimilarityConfig | None = None
     )
     production = SemanticCache(config)
     baseline = SemanticCache(
-        config.model_copy(update={"similarity_threshold": BASELINE_THRESHOLD, "enable_guard": False}),
+        config.model_copy(
+            update={"similarity_threshold": BASELINE_THRESHOLD, "short_question_threshold": None, "enable_guard": False}
+        ),
         embedder=production.embedder,
         store=production.store,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 from enhanced_vllm.config import SimilarityConfig
@@ -20,6 +21,7 @@ from enhanced_vllm.semantic.guard import SalienceGuard
 from enhanced_vllm.semantic.store import SemanticStore, StoredQuestion, make_client
 
 logger = logging.getLogger(__name__)
+_WORD = re.compile(r"\w+")
 
 
 class SemanticCache:
@@ -63,12 +65,23 @@ class SemanticCache:
             self._failed("lookup", exc)
             return None
         self.last_error = None
+        asked_threshold = self.threshold_for(question)
         for candidate in candidates:
             if candidate.score < self.config.similarity_threshold:
                 break
+            if candidate.score < max(asked_threshold, self.threshold_for(candidate.question)):
+                continue  # a short question on either side needs a closer match
             if not self.config.enable_guard or self.guard.check(candidate.question, question).allowed:
                 return candidate
         return None
+
+    def threshold_for(self, question: str) -> float:
+        """The score a match involving ``question`` needs: per entry, from the entry's question, and
+        per request, from the question asked (a match needs both)."""
+        config = self.config
+        if config.short_question_threshold is not None and len(_WORD.findall(question)) < config.short_question_words:
+            return max(config.similarity_threshold, config.short_question_threshold)
+        return config.similarity_threshold
 
     def store_sync(
         self, question: str, answer: str, signature: str, tenant: str, output_blob: bytes | None = None

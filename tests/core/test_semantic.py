@@ -66,6 +66,17 @@ def test_lookup_respects_signature_threshold_and_guard(cache):
     assert cache.lookup_sync("What is the capital of Peru?", "sig-a") is None, "below the threshold"
 
 
+def test_short_questions_need_a_closer_match(cache):
+    """Per-entry thresholds: 0.8 in general, 0.93 when either question has fewer than 8 words."""
+    assert cache.threshold_for("Is coffee healthy?") == 0.93
+    assert cache.threshold_for("What are the health benefits of drinking green tea every day?") == 0.8
+    cache.store_sync("What are the health benefits of drinking green tea every day?", "Many.", "sig", "t")
+    long_paraphrase = cache.lookup_sync("Is drinking green tea every day good for your health?", "sig")
+    assert long_paraphrase is not None and 0.8 <= long_paraphrase.score < 0.93
+    cache.store_sync("How do I learn Spanish?", "Practice.", "sig", "t")
+    assert cache.lookup_sync("How do I study Spanish?", "sig") is None, "short: cosine ~0.89 is not enough"
+
+
 def test_vector_dimension_is_validated_against_the_model():
     from enhanced_vllm import ConfigError
 
