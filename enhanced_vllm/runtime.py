@@ -117,7 +117,10 @@ class EngineRuntime(LoopCaller):
     def complete(
         self, prompt: Any, params: SamplingParams, *, tenant: str | None = None, question: str | None = None
     ) -> EnhancedRequestOutput:
-        """The finished output (blocking; raises GenerationFailed)."""
+        """The finished output (blocking; raises GenerationFailed). A memory hit is answered on the
+        caller's thread, without a hop to the engine's loop."""
+        if (hit := self.llm.cached_output(prompt, params, tenant=tenant, question=question)) is not None:
+            return hit
         return self.run(self._final(prompt, params, tenant, question))
 
     async def acomplete(

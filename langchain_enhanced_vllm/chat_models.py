@@ -132,10 +132,7 @@ class ChatEnhancedVLLM(EngineFields, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         prompt, params, question, tool_plan = self._request(messages, stop, False, kwargs)
-        runtime = self.runtime()
-        output = runtime.llm.cached_output(prompt, params, tenant=self.tenant, question=question)
-        if output is None:  # not in memory: through the whole pipeline on the engine's loop
-            output = runtime.complete(prompt, params, tenant=self.tenant, question=question)
+        output = self.runtime().complete(prompt, params, tenant=self.tenant, question=question)
         return ChatResult(generations=[ChatGeneration(message=self._message(output, tool_plan))])
 
     async def _agenerate(

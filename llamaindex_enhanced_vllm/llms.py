@@ -74,11 +74,7 @@ class EnhancedVLLM(EngineSettings, LLM):
         return self.sampling_params(kwargs.pop("stop", None), streaming, **kwargs)
 
     def _final(self, prompt: str, params: SamplingParams, question: str | None) -> EnhancedRequestOutput:
-        runtime = self.runtime()
-        output = runtime.llm.cached_output(prompt, params, tenant=self.tenant, question=question)
-        if output is None:
-            output = runtime.complete(prompt, params, tenant=self.tenant, question=question)
-        return output
+        return self.runtime().complete(prompt, params, tenant=self.tenant, question=question)
 
     def _completion(self, output: EnhancedRequestOutput) -> CompletionResponse:
         info = _info(output, self.model_name)
