@@ -1,8 +1,8 @@
-"""The core adapter settings plus LangChain's tracing parameters."""
+"""The core adapter settings plus what LangChain asks every model for: identifying and tracing parameters."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from langchain_core.language_models.base import LangSmithParams
 
@@ -10,6 +10,10 @@ from enhanced_vllm.adapters import EngineSettings
 
 
 class EngineFields(EngineSettings):
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model": self.model_name, "max_tokens": self.max_tokens, "temperature": self.temperature}
+
     def ls_params(self, model_type: Literal["chat", "llm"], stop: list[str] | None, kwargs: dict) -> LangSmithParams:
         """LangSmith tracing parameters, per-call overrides first."""
         params = LangSmithParams(

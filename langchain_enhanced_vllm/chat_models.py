@@ -85,10 +85,6 @@ class ChatEnhancedVLLM(EngineFields, BaseChatModel):
     def _llm_type(self) -> str:
         return "enhanced-vllm-chat"
 
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return {"model": self.model_name, "max_tokens": self.max_tokens, "temperature": self.temperature}
-
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         return self.ls_params("chat", stop, kwargs)
 

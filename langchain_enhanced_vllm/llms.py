@@ -28,10 +28,6 @@ class EnhancedVLLM(EngineFields, BaseLLM):
     def _llm_type(self) -> str:
         return "enhanced-vllm"
 
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return {"model": self.model_name, "max_tokens": self.max_tokens, "temperature": self.temperature}
-
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         return self.ls_params("llm", stop, kwargs)
 

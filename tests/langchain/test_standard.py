@@ -19,7 +19,7 @@ from langchain_enhanced_vllm import ChatEnhancedVLLM
 from tests.helpers import ADAPTER_SETTINGS
 
 
-class TestChatEnhancedVLLMUnit(ChatModelUnitTests):
+class _OurModel:
     @property
     def chat_model_class(self) -> type[ChatEnhancedVLLM]:
         return ChatEnhancedVLLM
@@ -29,15 +29,11 @@ class TestChatEnhancedVLLMUnit(ChatModelUnitTests):
         return dict(ADAPTER_SETTINGS)
 
 
-class TestChatEnhancedVLLMIntegration(ChatModelIntegrationTests):
-    @property
-    def chat_model_class(self) -> type[ChatEnhancedVLLM]:
-        return ChatEnhancedVLLM
+class TestChatEnhancedVLLMUnit(_OurModel, ChatModelUnitTests):
+    pass
 
-    @property
-    def chat_model_params(self) -> dict:
-        return dict(ADAPTER_SETTINGS)
 
+class TestChatEnhancedVLLMIntegration(_OurModel, ChatModelIntegrationTests):
     @property
     def supports_json_mode(self) -> bool:
         return True  # json_mode is guided by the schema too
