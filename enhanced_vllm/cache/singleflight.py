@@ -29,7 +29,6 @@ class Flight:
         self.subscribers: list[EnhancedRequestOutputCollector] = []
         self.accumulated: RequestOutput | None = None
         self.done = False
-        self.served_from_cache = False
         self.held = False  # while True, outputs are only accumulated (a semantic lookup is racing)
         self.on_first_output: Callable[[], None] | None = None  # called once, while held
         self._delta = output_kind == RequestOutputKind.DELTA
@@ -89,7 +88,6 @@ class Flight:
     def serve(self, output: RequestOutput, metadata: dict) -> None:
         """Answer every subscriber with ``output`` (a cached answer) instead of the engine's."""
         self.held = False
-        self.served_from_cache = True
         for collector in self.subscribers:
             collector.metadata.update(metadata)
             collector.put(clone_output(output))

@@ -9,7 +9,6 @@ for callers without an event loop (the evaluation command).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import Any
@@ -19,6 +18,7 @@ from enhanced_vllm.embeddings import Embedder, shared_embedder
 from enhanced_vllm.errors import ConfigError
 from enhanced_vllm.semantic.guard import SalienceGuard
 from enhanced_vllm.semantic.store import SemanticStore, StoredQuestion, make_client
+from enhanced_vllm.workers import BackgroundWorkers
 
 logger = logging.getLogger(__name__)
 _WORD = re.compile(r"\w+")
@@ -39,7 +39,7 @@ class SemanticCache:
             import torch
 
             torch.set_num_threads(self.config.embedding_threads)
-        self.embedder = embedder or shared_embedder(self.config.embedding_model)
+        self.embedder = embedder or shared_embedder(self.config.embedding_model, self.config.embedding_dtype)
         if self.embedder.dimension != self.config.vector_dimension:
             raise ConfigError(
                 f"SimilarityConfig.vector_dimension={self.config.vector_dimension} but the embedding model "
@@ -51,6 +51,7 @@ class SemanticCache:
         self.guard = guard or SalienceGuard()
         if self.config.enable_guard:
             self.guard.warm_up()
+        self.workers = BackgroundWorkers(2, self.config.worker_nice, "semantic")
         self.last_error: str | None = None
 
     # --- the cache stage -------------------------------------------------------------------
@@ -93,12 +94,12 @@ class SemanticCache:
             self._failed("store", exc)
 
     async def lookup(self, question: str, signature: str) -> StoredQuestion | None:
-        return await asyncio.to_thread(self.lookup_sync, question, signature)
+        return await self.workers.run(self.lookup_sync, question, signature)
 
     async def store_answer(
         self, question: str, answer: str, signature: str, tenant: str, output_blob: bytes | None = None
     ) -> None:
-        await asyncio.to_thread(self.store_sync, question, answer, signature, tenant, output_blob)
+        await self.workers.run(self.store_sync, question, answer, signature, tenant, output_blob)
 
     # --- similar-question search -----------------------------------------------------------
 

@@ -84,6 +84,18 @@ def test_vector_dimension_is_validated_against_the_model():
         SemanticCache(SimilarityConfig(chroma_mode="ephemeral", vector_dimension=768))
 
 
+def test_bfloat16_embeddings_match_float32():
+    from enhanced_vllm.embeddings import Embedder, resolve_dtype
+
+    assert resolve_dtype("float32", "cuda") == "float32" and resolve_dtype("auto", "cuda") == "bfloat16"
+    texts = ["How do I learn Python quickly?", "Which is cheaper in Mumbai: Uber or Ola?"]
+    full, half = Embedder(dtype="float32"), Embedder(dtype="bfloat16")
+    assert (full.dtype, half.dtype) == ("float32", "bfloat16")
+    full_vectors, half_vectors = full.embed(texts), half.embed(texts)
+    assert half_vectors.dtype == full_vectors.dtype == "float32"
+    assert (full_vectors * half_vectors).sum(axis=1).min() > 0.995  # cosine between the two encodings
+
+
 def test_batch_search_deduplicates_and_sorts(cache):
     for answer in ("a1", "a2"):  # the same question stored twice
         cache.store_sync("How do I learn Python quickly?", answer, "s", "t")
