@@ -35,6 +35,7 @@ from vllm.v1.engine.output_processor import RequestOutputCollector
 from vllm.v1.executor import Executor
 
 from enhanced_vllm.cache import codec
+from enhanced_vllm.cache.exact import ExactCache
 from enhanced_vllm.cache.keys import CacheKey, KeyBuilder, model_identity, prompt_text_of
 from enhanced_vllm.cache.memory import MemoryCache
 from enhanced_vllm.cache.singleflight import Flight, FlightRegistry
@@ -188,6 +189,7 @@ class EnhancedAsyncLLM(AsyncLLM):
         self._nlp_slots = asyncio.Semaphore(self.handler_config.nlp.max_concurrent_tasks)
         label = self.handler_config.model_name or self.model_config.served_model_name or "engine"
         self.stats = PipelineStats(f"{label}#{id(self):x}")
+        self.exact = ExactCache(self.memory, self.redis, self.stats, self._spawn)
 
     def _start_semantic_cache(self) -> None:
         from enhanced_vllm.semantic.cache import SemanticCache  # optional extra [semantic]
@@ -256,27 +258,10 @@ class EnhancedAsyncLLM(AsyncLLM):
         return self.keys.build(prompt, params, lora_request, tenant, question)
 
     async def _lookup_exact(self, key: CacheKey, request: _Request) -> RequestOutputCollector | None:
-        """L1, then L2; an L2 hit is copied into L1. Corrupt entries count as misses and are deleted."""
-        if (hit := self._memory_hit(key, request)) is not None or self.redis is None:
-            return hit
-        lookup_started = time.perf_counter()
-        blob = await self.redis.lookup(key.tenant, key.digest)
-        output = self._decode("redis", key, blob, request.request_id)
-        self.stats.lookup("redis", output is not None, time.perf_counter() - lookup_started)
-        if output is None:
+        if (hit := await self.exact.lookup(key, request.request_id)) is None:
             return None
-        self.memory.store(key.digest, blob)
-        collector = self._collector(request, level="redis")
-        collector.put(output)
-        return collector
-
-    def _memory_hit(self, key: CacheKey, request: _Request) -> RequestOutputCollector | None:
-        lookup_started = time.perf_counter()
-        output = self._decode("memory", key, self.memory.lookup(key.digest), request.request_id)
-        self.stats.lookup("memory", output is not None, time.perf_counter() - lookup_started)
-        if output is None:
-            return None
-        collector = self._collector(request, level="memory")
+        level, output = hit
+        collector = self._collector(request, level=level)
         collector.put(output)
         return collector
 
@@ -299,22 +284,12 @@ class EnhancedAsyncLLM(AsyncLLM):
         if key is None or self.memory.lookup(key.digest) is None:
             return None
         request_id = request_id or uuid.uuid4().hex
+        if (output := self.exact.lookup_memory(key, request_id)) is None:
+            return None
         request = _Request(request_id, prompt, params, time.perf_counter(), (), {}, question or prompt_text_of(prompt))
-        collector = self._memory_hit(key, request)
-        return None if collector is None else collector.get_nowait()
-
-    def _decode(self, level: str, key: CacheKey, blob: bytes | None, request_id: str) -> RequestOutput | None:
-        if blob is None:
-            return None
-        try:
-            return codec.decode(blob, request_id)
-        except codec.CorruptEntry as exc:
-            logger.warning("Deleting corrupt %s cache entry %s: %s", level, key.digest, exc)
-            self.stats.count("corrupt")
-            self.memory.delete(key.digest)
-            if level == "redis":
-                self._spawn(self.redis.delete(key.tenant, key.digest))
-            return None
+        collector = self._collector(request, level="memory")
+        collector.put(output)
+        return collector.get_nowait()
 
     def _join(self, flight: Flight, request: _Request) -> RequestOutputCollector:
         collector = self._collector(request, coalesced=True)
@@ -344,7 +319,7 @@ class EnhancedAsyncLLM(AsyncLLM):
         race = None
         if race_semantic and self.semantic is not None and key.prompt_text:
             race = SemanticRace(
-                self.semantic, self.similarity_config.max_hold_ms, self.stats, self._store_exact, self._abort_engine
+                self.semantic, self.similarity_config.max_hold_ms, self.stats, self.exact.store, self._abort_engine
             )
             race.hold(flight)
         try:
@@ -394,17 +369,11 @@ class EnhancedAsyncLLM(AsyncLLM):
         self.stats.coalesced_changed(-sum(1 for c in flight.subscribers if c.metadata["coalesced"]))
         if key is not None and final is not None and is_successful(final):
             blob = codec.encode(final, self.cache_config.enable_compression)
-            self._store_exact(key, blob)
+            self.exact.store(key, blob)
             if self.semantic is not None and key.prompt_text:
                 answer = final.outputs[0].text if final.outputs else ""
                 self._spawn(self.semantic.store_answer(key.prompt_text, answer, key.signature, key.tenant, blob))
             self.stats.count("stored")
-
-    def _store_exact(self, key: CacheKey, blob: bytes) -> None:
-        """L1 now (the next identical request must hit), Redis in the background."""
-        self.memory.store(key.digest, blob)
-        if self.redis is not None:
-            self._spawn(self.redis.store(key.tenant, key.digest, blob))
 
     def _collector(
         self, request: _Request, level: str | None = None, coalesced: bool = False

@@ -84,6 +84,20 @@ def test_vector_dimension_is_validated_against_the_model():
         SemanticCache(SimilarityConfig(chroma_mode="ephemeral", vector_dimension=768))
 
 
+async def test_lookup_workers_run_at_lower_priority():
+    import os
+    import threading
+
+    from enhanced_vllm.workers import BackgroundWorkers
+
+    def own_nice() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = own_nice()
+    assert await BackgroundWorkers(1, 5, "test").run(own_nice) == min(19, before + 5)
+    assert own_nice() == before  # only the worker thread's priority changed
+
+
 def test_bfloat16_embeddings_match_float32():
     from enhanced_vllm.embeddings import Embedder, resolve_dtype
 
