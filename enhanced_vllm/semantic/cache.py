@@ -9,6 +9,7 @@ for callers without an event loop (the evaluation command).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import Any
@@ -51,7 +52,9 @@ class SemanticCache:
         self.guard = guard or SalienceGuard()
         if self.config.enable_guard:
             self.guard.warm_up()
-        self.workers = BackgroundWorkers(2, self.config.worker_nice, "semantic")
+        # recent questions' embeddings: a miss's lookup embedding is reused when its answer is stored
+        self._embedding = functools.lru_cache(maxsize=1024)(lambda text: self.embedder.embed([text])[0])
+        self.workers = BackgroundWorkers(2, self.config.worker_nice or 0, "semantic")
         self.last_error: str | None = None
 
     # --- the cache stage -------------------------------------------------------------------
@@ -59,9 +62,8 @@ class SemanticCache:
     def lookup_sync(self, question: str, signature: str) -> StoredQuestion | None:
         """The best stored entry above the threshold that the guard accepts, or None."""
         try:
-            candidates = self.store.query(self.embedder.embed([question]), self.config.max_similar_results, signature)[
-                0
-            ]
+            embedding = self._embedding(question)[None, :]
+            candidates = self.store.query(embedding, self.config.max_similar_results, signature)[0]
         except Exception as exc:
             self._failed("lookup", exc)
             return None
@@ -88,7 +90,7 @@ class SemanticCache:
         self, question: str, answer: str, signature: str, tenant: str, output_blob: bytes | None = None
     ) -> None:
         try:
-            embedding = self.embedder.embed([question])[0]
+            embedding = self._embedding(question)
             self.store.add(embedding, question, answer, signature, tenant, output_blob)
         except Exception as exc:
             self._failed("store", exc)

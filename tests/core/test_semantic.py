@@ -66,6 +66,17 @@ def test_lookup_respects_signature_threshold_and_guard(cache):
     assert cache.lookup_sync("What is the capital of Peru?", "sig-a") is None, "below the threshold"
 
 
+def test_a_misses_lookup_embedding_is_reused_to_store_its_answer(cache, monkeypatch):
+    embedded = []
+    embed = cache.embedder.embed
+    monkeypatch.setattr(cache.embedder, "embed", lambda texts: embedded.extend(texts) or embed(texts))
+    question = f"How do I grow {uuid.uuid4().hex[:6]} tomatoes indoors in winter?"
+    assert cache.lookup_sync(question, "sig") is None
+    cache.store_sync(question, "With a grow light.", "sig", "t")
+    assert embedded == [question]
+    assert cache.lookup_sync(question, "sig").answer == "With a grow light."
+
+
 def test_short_questions_need_a_closer_match(cache):
     """Per-entry thresholds: 0.8 in general, 0.93 when either question has fewer than 8 words."""
     assert cache.threshold_for("Is coffee healthy?") == 0.93
@@ -96,6 +107,15 @@ async def test_lookup_workers_run_at_lower_priority():
     before = own_nice()
     assert await BackgroundWorkers(1, 5, "test").run(own_nice) == min(19, before + 5)
     assert own_nice() == before  # only the worker thread's priority changed
+
+
+def test_lookups_yield_the_cpu_unless_the_engine_has_every_core(monkeypatch):
+    from enhanced_vllm.engine import _lookup_nice
+
+    monkeypatch.delenv("VLLM_CPU_NUM_OF_RESERVED_CPU", raising=False)
+    assert _lookup_nice() == 10  # vLLM's default leaves a core to the front end
+    monkeypatch.setenv("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
+    assert _lookup_nice() == 0  # the engine's threads on every core would starve a niced lookup
 
 
 def test_bfloat16_embeddings_match_float32():
