@@ -156,9 +156,6 @@ class SimilarityConfig(_Validated, BaseSettings):
     embedding_threads: int | None = Field(default=1, ge=1)
     # auto: bfloat16 where the hardware has native bf16 (same dev-set hits, embedding ~13 -> ~8 ms here)
     embedding_dtype: Literal["auto", "float32", "bfloat16"] = "auto"
-    # nice value of the lookup/store threads, so a lookup racing a miss yields the CPU to the engine.
-    # None: EnhancedAsyncLLM picks 10, or 0 when vLLM runs on the CPU with no core left to the front end.
-    worker_nice: int | None = Field(default=None, ge=0, le=19)
     enable_guard: bool = True
     max_hold_ms: float = Field(default=0.0, ge=0)
     chroma_mode: Literal["persistent", "ephemeral", "http"] = "persistent"

@@ -24,10 +24,8 @@ import weakref
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-import vllm.envs as envs
 from vllm import SamplingParams
 from vllm.outputs import RequestOutput
-from vllm.platforms import current_platform
 from vllm.pooling_params import PoolingParams
 from vllm.usage.usage_lib import UsageContext
 from vllm.v1.engine import EngineCoreRequest
@@ -196,11 +194,8 @@ class EnhancedAsyncLLM(AsyncLLM):
     def _start_semantic_cache(self) -> None:
         from enhanced_vllm.semantic.cache import SemanticCache  # optional extra [semantic]
 
-        config = self.similarity_config
-        if config.worker_nice is None:
-            config = config.model_copy(update={"worker_nice": _lookup_nice()})
         try:
-            self.semantic = SemanticCache(config)
+            self.semantic = SemanticCache(self.similarity_config)
         except ConfigError:
             raise
         except Exception as exc:  # e.g. the Chroma server is down: run without the semantic stage
@@ -509,13 +504,6 @@ def _nlp_result(text: str) -> dict[str, Any]:
     except Exception as exc:
         logger.warning("NLP analysis failed: %r", exc)
         return {"error": repr(exc)}
-
-
-def _lookup_nice() -> int:
-    """Semantic lookups yield the CPU to the engine's scheduler and the event loop (nice 10), unless
-    vLLM runs on the CPU with every core (``VLLM_CPU_NUM_OF_RESERVED_CPU=0``): there the engine's
-    threads would starve a lower-priority lookup, which would then never win its race."""
-    return 0 if current_platform.is_cpu() and envs.VLLM_CPU_NUM_OF_RESERVED_CPU == 0 else 10
 
 
 def _shutdown_at_exit(ref: weakref.ref) -> None:

@@ -95,29 +95,6 @@ def test_vector_dimension_is_validated_against_the_model():
         SemanticCache(SimilarityConfig(chroma_mode="ephemeral", vector_dimension=768))
 
 
-async def test_lookup_workers_run_at_lower_priority():
-    import os
-    import threading
-
-    from enhanced_vllm.workers import BackgroundWorkers
-
-    def own_nice() -> int:
-        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-
-    before = own_nice()
-    assert await BackgroundWorkers(1, 5, "test").run(own_nice) == min(19, before + 5)
-    assert own_nice() == before  # only the worker thread's priority changed
-
-
-def test_lookups_yield_the_cpu_unless_the_engine_has_every_core(monkeypatch):
-    from enhanced_vllm.engine import _lookup_nice
-
-    monkeypatch.delenv("VLLM_CPU_NUM_OF_RESERVED_CPU", raising=False)
-    assert _lookup_nice() == 10  # vLLM's default leaves a core to the front end
-    monkeypatch.setenv("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
-    assert _lookup_nice() == 0  # the engine's threads on every core would starve a niced lookup
-
-
 def test_bfloat16_embeddings_match_float32():
     from enhanced_vllm.embeddings import Embedder, resolve_dtype
 
