@@ -281,10 +281,10 @@ class EnhancedAsyncLLM(AsyncLLM):
         if self.errored or self.context is not None or isinstance(params, PoolingParams):
             return None
         key = self._cache_key(prompt, params, None, tenant, question)
-        if key is None or self.memory.lookup(key.digest) is None:
+        if key is None:
             return None
         request_id = request_id or uuid.uuid4().hex
-        if (output := self.exact.lookup_memory(key, request_id)) is None:
+        if (output := self.exact.lookup_memory(key, request_id, count_miss=False)) is None:
             return None
         request = _Request(request_id, prompt, params, time.perf_counter(), (), {}, question or prompt_text_of(prompt))
         collector = self._collector(request, level="memory")

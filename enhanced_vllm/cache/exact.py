@@ -39,11 +39,13 @@ class ExactCache:
         self.stats = stats
         self._spawn = spawn
 
-    def lookup_memory(self, key: CacheKey, request_id: str) -> RequestOutput | None:
-        """L1 only, synchronous: callable from any thread."""
+    def lookup_memory(self, key: CacheKey, request_id: str, count_miss: bool = True) -> RequestOutput | None:
+        """L1 only, synchronous: callable from any thread. ``count_miss=False`` records only a hit
+        (for a caller that sends a miss on through :meth:`lookup`, which counts it)."""
         started = time.perf_counter()
         output = self._decode("memory", key, self.memory.lookup(key.digest), request_id)
-        self.stats.lookup("memory", output is not None, time.perf_counter() - started)
+        if output is not None or count_miss:
+            self.stats.lookup("memory", output is not None, time.perf_counter() - started)
         return output
 
     async def lookup(self, key: CacheKey, request_id: str) -> tuple[str, RequestOutput] | None:
