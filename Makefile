@@ -3,7 +3,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export VLLM_CPU_KVCACHE_SPACE ?= 1
-export ENHANCED_VLLM_MODELS_DIR ?= $(CURDIR)/models
 
 .PHONY: setup demo test lint bench
 

@@ -1,5 +1,5 @@
 """What the framework adapters share (LangChain's and LlamaIndex's models): engine selection,
-sampling fields, chat rendering and the metadata they report.
+sampling fields and the metadata they report.
 
 Constructing a model object starts nothing. The first call resolves the engine: the one passed in
 (``engine=`` or ``handler=``), or the process-wide engine for ``model``/``engine_args`` and the
@@ -137,11 +137,3 @@ def response_metadata_of(output: EnhancedRequestOutput, model_name: str) -> dict
     metadata = {key: output.metadata.get(key) for key in CACHE_METADATA if key in output.metadata}
     finish_reason = output.outputs[0].finish_reason if output.outputs else None
     return {"model_name": model_name, "finish_reason": finish_reason, **metadata}
-
-
-def render_chat(runtime: EngineRuntime, chat: list[dict[str, str]]) -> tuple[str, str | None]:
-    """The prompt for role/content messages (the model's chat template) and the question the
-    semantic stage matches: the last message when it is the user's."""
-    prompt = runtime.llm.tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
-    question = chat[-1]["content"] if chat and chat[-1]["role"] == "user" else None
-    return prompt, question

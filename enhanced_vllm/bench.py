@@ -17,7 +17,7 @@ from vllm import SamplingParams
 from vllm.sampling_params import RequestOutputKind
 from vllm.v1.engine.async_llm import AsyncLLM
 
-from enhanced_vllm.config import CacheConfig, CacheType, HandlerConfig, SimilarityConfig
+from enhanced_vllm.config import CacheConfig, CacheType, HandlerConfig, SimilarityConfig, VLLMConfig
 from enhanced_vllm.engine import EnhancedAsyncLLM
 from enhanced_vllm.local_redis import LocalRedisServer
 
@@ -62,13 +62,15 @@ async def _throughput(llm: EnhancedAsyncLLM, call, params: SamplingParams) -> fl
     return sum(len(o.outputs[0].token_ids) for o in outputs) / elapsed
 
 
-async def run_cache_bench(rounds: int = 3) -> dict[str, Any]:
+async def run_cache_bench(rounds: int = 3, dtype: str = "auto") -> dict[str, Any]:
+    """``dtype`` is the engine's (auto: the default, see ``VLLMConfig``)."""
     with LocalRedisServer() as redis_server:
         config = CacheConfig(cache_type=CacheType.REDIS, redis_url=redis_server.url, redis_key_prefix="bench")
         exact_only = HandlerConfig(features={"enable_similarity_search": False})
-        llm = EnhancedAsyncLLM(cache_config=config, handler_config=exact_only)
+        engine_args = VLLMConfig(engine_args={"dtype": dtype}).to_engine_args()
+        llm = EnhancedAsyncLLM.from_engine_args(engine_args, cache_config=config, handler_config=exact_only)
         try:
-            return await _measure(llm, max(3, rounds))
+            return {"dtype": str(llm.model_config.dtype).removeprefix("torch."), **await _measure(llm, max(3, rounds))}
         finally:
             await llm.cleanup()
 
@@ -148,6 +150,9 @@ async def _measure_semantic(
     with tempfile.TemporaryDirectory() as chroma_dir:
         similarity = SimilarityConfig(chroma_path=chroma_dir)
         llm.configure(llm.cache_config, HandlerConfig(), similarity)
+        if llm.semantic is None:
+            llm.configure(llm.cache_config, exact_only)
+            return {"semantic": f"unavailable: {llm.semantic_error or 'the semantic stage did not start'}"}
         pairs = [
             (f"How do I learn the {t} language quickly?", f"How can I learn the {t} language quickly?")
             for t in (f"zx{uuid.uuid4().hex[:4]}" for _ in range(LATENCY_PROMPTS))

@@ -1,5 +1,6 @@
-"""``enhanced-vllm``: ``demo`` (a miss, then the exact hit, with timings and metadata) and
-``bench cache|langchain`` (benchmarks, one JSON object each), ``eval paraphrase|decompose``."""
+"""``enhanced-vllm``: ``setup`` (the bundled model and NLTK data, where every entry point finds them),
+``demo`` (a miss, then the exact hit, with timings), ``bench cache|langchain`` (benchmarks, one JSON
+object each), ``eval paraphrase|decompose``."""
 
 from __future__ import annotations
 
@@ -44,15 +45,26 @@ async def _demo(question: str) -> None:
         await llm.cleanup()
 
 
+def _setup() -> None:
+    from enhanced_vllm.models import ensure_default_model, models_root
+    from enhanced_vllm.nlp.resources import prepare_wordnet
+
+    print(f"[setup] set-up artifacts live in {models_root()}")
+    print(f"[setup] default model ready at {ensure_default_model()}")
+    print(f"[setup] wordnet ready at {prepare_wordnet()}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="enhanced-vllm", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("setup", help="convert the bundled model and prepare NLTK data (idempotent)")
     demo = commands.add_parser("demo", help="a miss, then the exact hit of the same prompt")
     demo.add_argument("--question", default="What is the capital of France?")
     bench = commands.add_parser("bench", help="benchmarks that print JSON")
     bench.add_argument("suite", choices=["cache", "langchain"])
     bench.add_argument("--json", action="store_true", help="print only the JSON object")
     bench.add_argument("--rounds", type=int, default=3)
+    bench.add_argument("--dtype", default="auto", help="the engine's dtype (auto: float32 on CPU)")
     evaluate = commands.add_parser("eval", help="evaluation on JSONL data; prints one JSON object")
     evaluate.add_argument("task", choices=["paraphrase", "decompose"])
     evaluate.add_argument("--data", required=True)
@@ -61,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     _quiet_vllm_logs()
-    if args.command == "demo":
+    if args.command == "setup":
+        _setup()
+    elif args.command == "demo":
         asyncio.run(_demo(args.question))
     elif args.command == "eval":
         from enhanced_vllm.eval import run_decompose_eval, run_paraphrase_eval
@@ -76,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from enhanced_vllm.bench import run_cache_bench
 
-        result = asyncio.run(run_cache_bench(rounds=args.rounds))
+        result = asyncio.run(run_cache_bench(rounds=args.rounds, dtype=args.dtype))
         print(json.dumps(result, indent=None if args.json else 2))
     return 0
 

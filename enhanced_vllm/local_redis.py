@@ -33,7 +33,7 @@ class LocalRedisServer:
     def start(self, timeout: float = 5.0) -> LocalRedisServer:
         binary = shutil.which("redis-server")
         if binary is None:
-            raise CacheUnavailable("redis-server is not installed (run `make setup`)")
+            raise CacheUnavailable("redis-server is not installed (`apt-get install redis-server`)")
         command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
         client = redis.Redis(port=self.port)

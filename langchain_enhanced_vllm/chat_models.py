@@ -32,8 +32,9 @@ from langchain_core.utils.function_calling import convert_to_json_schema, conver
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from vllm import SamplingParams
 
-from enhanced_vllm.adapters import render_chat, response_metadata_of, usage_of
+from enhanced_vllm.adapters import response_metadata_of, usage_of
 from enhanced_vllm.outputs import EnhancedRequestOutput
+from enhanced_vllm.prompts import NO_QUESTION
 from langchain_enhanced_vllm._engine import EngineFields
 from langchain_enhanced_vllm.tool_calls import ToolPlan, plan_tools
 
@@ -103,9 +104,9 @@ class ChatEnhancedVLLM(EngineFields, BaseChatModel):
         if tool_plan is not None:
             json_schema = tool_plan.json_schema
             chat = tool_plan.instruct(chat)
-        prompt, question = render_chat(self.runtime(), chat)
+        prompt, question = self.runtime().llm.render_chat(chat)
         if tool_plan is not None:
-            question = None  # a tool call is not an answer to reuse for a paraphrase
+            question = NO_QUESTION  # a tool call is not an answer to reuse for a paraphrase
         params = self.sampling_params(stop, streaming and tool_plan is None, json_schema, **kwargs)
         return prompt, params, question, tool_plan
 

@@ -26,7 +26,7 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from llama_index.core.llms.llm import LLM
 from vllm import SamplingParams
 
-from enhanced_vllm.adapters import EngineSettings, render_chat, response_metadata_of, usage_of
+from enhanced_vllm.adapters import EngineSettings, response_metadata_of, usage_of
 from enhanced_vllm.config import EngineArgsConfig
 from enhanced_vllm.outputs import EnhancedRequestOutput
 
@@ -65,7 +65,7 @@ class EnhancedVLLM(EngineSettings, LLM):
         chat = [{"role": m.role.value, "content": m.content or ""} for m in messages]
         if self.system_prompt and not (chat and chat[0]["role"] == "system"):
             chat.insert(0, {"role": "system", "content": self.system_prompt})
-        return render_chat(self.runtime(), chat)
+        return self.runtime().llm.render_chat(chat)
 
     def _completion_prompt(self, prompt: str, formatted: bool) -> str:
         return prompt if formatted else self.completion_to_prompt(prompt)

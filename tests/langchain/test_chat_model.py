@@ -171,15 +171,28 @@ def test_structured_output_keeps_the_schema_in_the_cache_key(chat):
     assert again["parsed"] == person
 
 
-def test_forced_tool_call_is_valid(chat):
-    def get_weather(city: str) -> str:
-        """Get the current weather for a city."""
-        return "sunny"
+def get_weather(city: str) -> str:
+    """Get the current weather for a city."""
+    return "sunny"
 
+
+def test_forced_tool_call_is_valid(chat):
     message = chat.bind_tools([get_weather], tool_choice="any").invoke("What is the weather in Paris?")
     assert len(message.tool_calls) == 1
     assert message.tool_calls[0]["name"] == "get_weather"
     assert isinstance(message.tool_calls[0]["args"]["city"], str)
+
+
+def test_a_tool_calling_turn_is_never_a_semantic_hit(chat):
+    tool_chat = chat.bind_tools([get_weather], tool_choice="any")
+    city = f"Zx{uuid.uuid4().hex[:4]}ville"
+    first = tool_chat.invoke(f"What is the weather in {city} today?")
+    settle(chat)
+    again = tool_chat.invoke(f"What is the weather in {city} today?")
+    assert again.response_metadata["cache_level"] == "memory"
+    assert [(c["name"], c["args"]) for c in again.tool_calls] == [(c["name"], c["args"]) for c in first.tool_calls]
+    rephrased = tool_chat.invoke(f"What's the weather in {city} today?")
+    assert rephrased.response_metadata["cached"] is False
 
 
 def test_a_rejected_request_raises_a_typed_error_and_the_engine_keeps_serving(chat):

@@ -44,7 +44,7 @@ def test_missing_nltk_resource_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("ENHANCED_VLLM_NLTK_DATA", str(tmp_path / "empty"))
     resources.wordnet.cache_clear()
     try:
-        with pytest.raises(resources.NLTKResourceMissing, match=r"'wordnet'.*make setup"):
+        with pytest.raises(resources.NLTKResourceMissing, match=r"'wordnet'.*enhanced-vllm setup"):
             resources.wordnet()
         with pytest.raises(resources.NLTKResourceMissing, match="wordnet-base"):
             resources.prepare_wordnet(tmp_path / "no-debian-wordnet")

@@ -28,6 +28,14 @@ async def test_context_enhancement_adds_deduplicated_similar_answers(semantic_ll
     assert outputs[-1].prompt.startswith(HEADER) and outputs[-1].prompt.endswith(compound)
     assert sorted(outputs[-1].metadata["nlp_result"]["sub_questions"]) == sorted(questions)
 
+    # a chat-rendered prompt gets the context inside its user turn, the template kept around it
+    chat = [{"role": "user", "content": compound}]
+    rendered = llm.tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
+    before, after = rendered.split(compound)
+    templated = [o async for o in llm.generate_enhanced(rendered, params)][-1]
+    assert templated.metadata["similar_results"]
+    assert templated.prompt.startswith(before + HEADER) and templated.prompt.endswith(compound + after)
+
 
 async def test_context_enhancement_is_off_by_default(semantic_llm):
     assert semantic_llm.context is None

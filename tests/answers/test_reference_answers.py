@@ -1,0 +1,137 @@
+"""Answers users get: greedy output equals transformers' on the same weights through every entry
+point, factual questions contain their answers, and with the semantic stage racing on chat-rendered
+prompts every question still gets its own answer while true paraphrases hit."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+
+import pytest
+from vllm.sampling_params import RequestOutputKind
+
+from enhanced_vllm import CacheConfig, EnhancedVLLMHandler, HandlerConfig, SimilarityConfig
+from enhanced_vllm.prompts import NO_QUESTION
+from tests.answers.reference import (
+    CONVERSATIONS,
+    MAX_TOKENS,
+    OTHERS,
+    PARAPHRASES,
+    STORED,
+    check_outputs_equal,
+    references,
+    user_turn,
+)
+from tests.helpers import ADAPTER_SETTINGS, EXACT_ONLY, collect, greedy
+
+FACTS = {**STORED, **OTHERS}
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return references()
+
+
+@pytest.fixture
+async def answers(engine, reference):
+    """Every reference prompt through the inherited ``generate()``, one at a time (batch-free)."""
+    engine.configure(CacheConfig(), EXACT_ONLY)
+    outputs = {}
+    for name, ref in reference.items():
+        outputs[name] = (await collect(engine, ref.prompt, greedy(MAX_TOKENS)))[-1]
+    return outputs
+
+
+async def test_generate_equals_transformers_greedy(answers, reference):
+    assert len(reference) >= 12
+    assert len({len(ref.prompt_token_ids) for ref in reference.values()}) >= 8  # a few tokens to hundreds
+    assert max(len(ref.prompt_token_ids) for ref in reference.values()) > 300
+    for name, ref in reference.items():
+        output = answers[name]
+        assert list(output.prompt_token_ids) == ref.prompt_token_ids, name
+        check_outputs_equal(name, ref, output.outputs[0].token_ids, output.outputs[0].text)
+
+
+async def test_factual_answers_contain_the_fact(answers):
+    texts = {question: answers[question].outputs[0].text for question in FACTS}
+    assert not {question: text for question, text in texts.items() if FACTS[question] and FACTS[question] not in text}
+
+
+async def test_nlp_analyses_the_question_not_the_template(answers):
+    result = answers["What is the capital of France?"].metadata["nlp_result"]
+    assert "France" in result["tokens"] and not {"im_start", "system", "SmolLM"} & set(result["tokens"])
+
+
+async def test_handler_equals_transformers_greedy(engine, reference):
+    engine.configure(CacheConfig(), EXACT_ONLY)
+    handler = EnhancedVLLMHandler(llm=engine)
+    for name, ref in reference.items():
+        collector = await handler.add_request_v2(ref.prompt, greedy(MAX_TOKENS, RequestOutputKind.FINAL_ONLY))
+        output = [o async for o in collector.get_outputs()][-1]
+        assert output.error is None
+        check_outputs_equal(name, ref, output.outputs[0].token_ids, output.text)
+
+
+def test_langchain_chat_model_equals_transformers_greedy(reference):
+    from langchain_enhanced_vllm import ChatEnhancedVLLM
+
+    chat = ChatEnhancedVLLM(max_tokens=MAX_TOKENS, tenant=f"answers-{uuid.uuid4().hex}", **ADAPTER_SETTINGS)
+    for name, messages in {**{q: user_turn(q) for q in FACTS}, **CONVERSATIONS}.items():
+        assert chat.invoke(messages).content.strip() == reference[name].text.strip(), name
+
+
+def test_llamaindex_llm_equals_transformers_greedy(reference):
+    from llama_index.core.llms import ChatMessage
+
+    from llamaindex_enhanced_vllm import EnhancedVLLM
+
+    llm = EnhancedVLLM(max_tokens=MAX_TOKENS, tenant=f"answers-{uuid.uuid4().hex}", **ADAPTER_SETTINGS)
+    for name, messages in {**{q: user_turn(q) for q in FACTS}, **CONVERSATIONS}.items():
+        response = llm.chat([ChatMessage(role=m["role"], content=m["content"]) for m in messages])
+        assert response.message.content.strip() == reference[name].text.strip(), name
+
+
+@pytest.fixture
+async def racing_llm(engine, tmp_path):
+    """The engine with every default feature, the semantic stage given time to win its race."""
+    similarity = SimilarityConfig(chroma_mode="persistent", chroma_path=tmp_path / "chroma", max_hold_ms=5000)
+    engine.configure(CacheConfig(), HandlerConfig(), similarity)
+    yield engine
+    await engine.flush_cache_writes()
+    engine.configure(CacheConfig(), EXACT_ONLY)
+
+
+async def test_semantic_stage_on_chat_prompts_answers_each_question_with_its_own_answer(racing_llm, reference):
+    """Chat-rendered prompts through the inherited ``generate()``, no ``question=``: the stage must
+    compare the user's questions, not the template (system prompt included) around them."""
+    llm, tokenizer = racing_llm, racing_llm.tokenizer
+    render = functools.partial(tokenizer.apply_chat_template, tokenize=False, add_generation_prompt=True)
+    params = greedy(MAX_TOKENS)
+    first = {}
+    for question in STORED:
+        first[question] = (await collect(llm, reference[question].prompt, params))[-1]
+        assert first[question].metadata["cache_level"] is None
+    await llm.flush_cache_writes()
+
+    for question in OTHERS:  # different questions: each gets its own reference answer
+        output = (await collect(llm, reference[question].prompt, params))[-1]
+        assert output.metadata["cache_level"] is None, (question, output.metadata.get("matched_question"))
+        check_outputs_equal(question, reference[question], output.outputs[0].token_ids, output.outputs[0].text)
+
+    for paraphrase, original in PARAPHRASES.items():  # true paraphrases: the stored answer
+        prompt = render(user_turn(paraphrase))
+        output = (await collect(llm, prompt, params))[-1]
+        assert output.metadata["cache_level"] == "semantic", paraphrase
+        assert output.metadata["matched_question"] == original
+        assert output.outputs[0].text == first[original].outputs[0].text
+
+    # token ids reach the stage too; a caller's "no question" is honoured, never the whole prompt
+    paraphrase, original = next(iter(PARAPHRASES.items()))
+    prompt_ids = tokenizer(render(user_turn(paraphrase))).input_ids
+    output = (await collect(llm, {"prompt_token_ids": prompt_ids}, params))[-1]
+    assert output.metadata["cache_level"] == "semantic" and output.metadata["matched_question"] == original
+    prompt = render(user_turn("What is Japan's capital city?"))
+    output = [o async for o in llm.generate_enhanced(prompt, params, question=NO_QUESTION)][-1]
+    assert output.metadata["cache_level"] is None
+    assert "no question" in output.metadata["semantic_skipped"]
