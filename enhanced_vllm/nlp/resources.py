@@ -82,6 +82,10 @@ def wordnet() -> Any:
         return WordNetCorpusReader(str(root), None)
 
 
+if __name__ == "__main__":  # what `enhanced-vllm setup` does for WordNet, for scripts that call it this way
+    print(f"[nlp] wordnet ready at {prepare_wordnet()}")
+
+
 @functools.cache
 def pos_tagger() -> Any:
     """NLTK Brill tagger (Universal Dependencies tags) shipped by the pinned package

@@ -97,3 +97,12 @@ def test_engine_args_pass_through_and_unknown_ones_fail():
     config.engine_args.not_an_engine_arg = 1
     with pytest.raises(ConfigError, match="not_an_engine_arg"):
         config.to_engine_args()
+
+
+def test_the_model_in_the_environment_is_the_one_the_engine_loads(monkeypatch, tmp_path):
+    from enhanced_vllm import EnhancedAsyncLLM
+
+    missing = tmp_path / "no-such-model"
+    monkeypatch.setenv("ENHANCED_VLLM_VLLM_ENGINE_ARGS__MODEL", str(missing))
+    with pytest.raises(Exception, match="no-such-model"):
+        EnhancedAsyncLLM()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+
+import pytest
 
 from enhanced_vllm import CacheConfig, CacheType
 from tests.helpers import EXACT_ONLY, collect, greedy, unique_prompt
@@ -66,3 +69,27 @@ async def test_redis_ttl_expiry(engine, redis_server):
     assert (await stored_blob(engine, prompt, params))[1] is not None
     await asyncio.sleep(0.5)
     assert (await stored_blob(engine, prompt, params))[1] is None
+
+
+@pytest.mark.parametrize("max_connections", [256, 8])
+async def test_more_than_a_hundred_concurrent_misses_and_hits_see_no_connection_errors(
+    engine, redis_server, max_connections
+):
+    """redis-py's default pool fails past 100 connections; ours waits for a free one instead."""
+    if not redis_server.running:
+        redis_server.start()
+    config = CacheConfig(
+        cache_type=CacheType.REDIS,
+        redis_url=redis_server.url,
+        redis_key_prefix=f"load-{uuid.uuid4().hex[:8]}",
+        redis_max_connections=max_connections,
+    )
+    engine.configure(config, EXACT_ONLY)
+    prompts, params = [unique_prompt(f"a load test {i}") for i in range(150)], greedy(max_tokens=2)
+    misses = await asyncio.gather(*(collect(engine, p, params) for p in prompts))
+    await engine.flush_cache_writes(timeout=30)
+    engine.memory.clear()
+    hits = await asyncio.gather(*(collect(engine, p, params) for p in prompts))
+    assert [h[-1].metadata["cache_level"] for h in hits] == ["redis"] * len(prompts)
+    assert [h[-1].text for h in hits] == [m[-1].text for m in misses]
+    assert engine.redis.last_error is None and engine.redis.available

@@ -1,9 +1,16 @@
-"""The prompts of the answer tests and transformers' greedy answers to them (the reference)."""
+"""Answer check: an engine's greedy output against transformers' greedy output of the same weights
+(as vLLM's own model tests, ``tests/models/utils.py`` ``check_outputs_equal``), on chat prompts of
+several shapes and lengths, and known facts in the answers. ``enhanced-vllm eval answers [--dtype D]``
+runs it on any platform (how a dtype is verified, see README "Engine dtype"); the answer tests use the
+same prompts and reference.
+"""
 
 from __future__ import annotations
 
 import functools
+import uuid
 from dataclasses import dataclass
+from typing import Any
 
 MAX_TOKENS = 32  # generated; the first COMPARED_TOKENS must equal the reference (vLLM's model tests)
 COMPARED_TOKENS = 16
@@ -82,14 +89,15 @@ class Reference:
 
 
 @functools.cache
-def references() -> dict[str, Reference]:
-    """transformers' greedy output on the same weights as the engine (the bundled model)."""
+def references(model_dir: str | None = None) -> dict[str, Reference]:
+    """transformers' greedy output (float32, on the CPU) on the weights in ``model_dir`` (None: the
+    bundled model)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from enhanced_vllm.models import ensure_default_model
 
-    model_dir = ensure_default_model()
+    model_dir = model_dir or str(ensure_default_model())
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
     result = {}
@@ -97,19 +105,65 @@ def references() -> dict[str, Reference]:
         prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         prompt_ids = tokenizer(prompt).input_ids
         with torch.no_grad():
-            generated = model.generate(
-                torch.tensor([prompt_ids]), max_new_tokens=MAX_TOKENS, do_sample=False, attention_mask=None
-            )
+            generated = model.generate(torch.tensor([prompt_ids]), max_new_tokens=MAX_TOKENS, do_sample=False)
         token_ids = generated[0, len(prompt_ids) :].tolist()
         text = tokenizer.decode(token_ids, skip_special_tokens=True)
         result[name] = Reference(prompt, prompt_ids, token_ids, text)
     return result
 
 
+def outputs_equal(reference: Reference, token_ids: list[int]) -> bool:
+    """The first COMPARED_TOKENS generated tokens equal the reference's."""
+    return list(token_ids[:COMPARED_TOKENS]) == reference.token_ids[:COMPARED_TOKENS]
+
+
 def check_outputs_equal(name: str, reference: Reference, token_ids: list[int], text: str) -> None:
-    """The first COMPARED_TOKENS tokens equal the reference's (as vLLM's tests/models/utils.py)."""
-    expected = reference.token_ids[:COMPARED_TOKENS]
-    assert list(token_ids[:COMPARED_TOKENS]) == expected, (
+    """Assert :func:`outputs_equal`, showing both answers when they differ."""
+    assert outputs_equal(reference, token_ids), (
         f"{name}: greedy output differs from transformers'\n  engine:       {text!r}\n"
         f"  transformers: {reference.text!r}"
     )
+
+
+async def check_engine(llm: Any) -> dict[str, Any]:
+    """Every prompt through ``llm.generate()``, one at a time: how many equal the reference, how many
+    factual answers contain their fact, and each mismatch with both answers."""
+    from vllm import SamplingParams
+
+    facts = {**STORED, **OTHERS}
+    params = SamplingParams(temperature=0, max_tokens=MAX_TOKENS)
+    matched, facts_found, mismatches = 0, 0, []
+    refs = references(llm.model_config.model)
+    for name, ref in refs.items():
+        output = [o async for o in llm.generate(ref.prompt, params, uuid.uuid4().hex)][-1]
+        completion = output.outputs[0]
+        if list(output.prompt_token_ids) == ref.prompt_token_ids and outputs_equal(ref, completion.token_ids):
+            matched += 1
+        else:
+            mismatches.append({"prompt": name, "engine": completion.text, "transformers": ref.text})
+        facts_found += bool(facts.get(name)) and facts[name] in completion.text
+    return {
+        "matched": f"{matched}/{len(refs)}",
+        "facts": f"{facts_found}/{sum(1 for fact in facts.values() if fact)}",
+        "compared_tokens": COMPARED_TOKENS,
+        "mismatches": mismatches,
+    }
+
+
+async def run_answers_eval(dtype: str = "auto", model: str | None = None) -> dict[str, Any]:
+    """The check on a fresh engine (memory cache only) for ``model`` (None: the bundled one), in
+    ``dtype``; the reference is transformers on the same weights."""
+    from vllm.platforms import current_platform
+
+    from enhanced_vllm.config import HandlerConfig, VLLMConfig
+    from enhanced_vllm.engine import EnhancedAsyncLLM
+
+    engine_args = VLLMConfig(engine_args={"dtype": dtype, "model": model}).to_engine_args()
+    exact_only = HandlerConfig(features={"enable_similarity_search": False})
+    llm = EnhancedAsyncLLM.from_engine_args(engine_args, handler_config=exact_only)
+    try:
+        result = await check_engine(llm)
+    finally:
+        await llm.cleanup()
+    device = current_platform.get_device_name() if not current_platform.is_cpu() else "cpu"
+    return {"device": device, "dtype": str(llm.model_config.dtype).removeprefix("torch."), **result}
