@@ -37,6 +37,7 @@ from vllm.v1.engine.exceptions import EngineDeadError
 from vllm.v1.engine.output_processor import RequestOutputCollector
 from vllm.v1.executor import Executor
 
+from enhanced_vllm import vllm_internals
 from enhanced_vllm.cache import codec
 from enhanced_vllm.cache.exact import ExactCache
 from enhanced_vllm.cache.keys import CacheKey, KeyBuilder, model_identity
@@ -107,6 +108,7 @@ class EnhancedAsyncLLM(AsyncLLM):
             log_stats = not engine_args.disable_log_stats
             kwargs.setdefault("log_requests", engine_args.enable_log_requests)
         super().__init__(vllm_config, executor_class, log_stats, **kwargs)
+        vllm_internals.check(self)
         self._background: set[asyncio.Task] = set()
         self.redis: RedisCache | None = None
         self.configure(cache_config, handler_config, similarity_config)
@@ -376,16 +378,7 @@ class EnhancedAsyncLLM(AsyncLLM):
         """Make vLLM's output processor put this request's outputs into ``flight`` instead of the
         collector ``AsyncLLM.add_request`` created: outputs then reach every subscriber without
         an extra task hop per token. Outputs that arrived meanwhile are handed over too."""
-        states = self.output_processor.request_states
-        if (state := states.get(engine_queue.request_id)) is not None:
-            state.queue = flight
-        else:  # n > 1: one state per child request, all sharing the parent's collector
-            for state in states.values():
-                if state.queue is engine_queue:
-                    state.queue = flight
-        early, engine_queue.output = engine_queue.output, None
-        if early is not None:
-            flight.put(early)
+        vllm_internals.reroute_outputs(self.output_processor, engine_queue, flight)
 
     def _flight_done(self, key: CacheKey | None, flight: Flight, final: RequestOutput | None) -> None:
         self.flights.remove(flight)
