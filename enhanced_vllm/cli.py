@@ -1,6 +1,6 @@
 """``enhanced-vllm``: ``setup`` (the bundled model and NLTK data, where every entry point finds them),
-``demo`` (a miss, the exact hit, a paraphrase, with timings), ``bench cache|langchain`` (benchmarks, one JSON
-object each), ``eval paraphrase|decompose|answers``."""
+``demo`` (a miss, the exact hit, a paraphrase, with timings), ``bench cache|langchain|sweep`` (benchmarks,
+one JSON object each), ``eval paraphrase|decompose|answers``."""
 
 from __future__ import annotations
 
@@ -65,10 +65,14 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--question", default="What is the capital of France?")
     demo.add_argument("--paraphrase", default="What's the capital city of France?")
     bench = commands.add_parser("bench", help="benchmarks that print JSON")
-    bench.add_argument("suite", choices=["cache", "langchain"])
+    bench.add_argument("suite", choices=["cache", "langchain", "sweep"])
     bench.add_argument("--json", action="store_true", help="print only the JSON object")
     bench.add_argument("--rounds", type=int, default=3)
-    bench.add_argument("--dtype", default="auto", help="the engine's dtype (auto: float32 on CPU)")
+    bench.add_argument("--dtype", default="auto", help="cache: the engine's dtype (see VLLMConfig)")
+    bench.add_argument("--conc", default="16,64", help="sweep: concurrencies, comma-separated")
+    bench.add_argument("--tokens", type=int, default=128, help="sweep: output tokens per request")
+    bench.add_argument("--model", help="sweep: a model folder (default: the bundled model)")
+    bench.add_argument("--load-format", help="sweep: e.g. dummy (random weights of the model's shape)")
     evaluate = commands.add_parser("eval", help="evaluation on JSONL data; prints one JSON object")
     evaluate.add_argument("task", choices=["paraphrase", "decompose", "answers"])
     evaluate.add_argument("--data", help="JSONL data (paraphrase, decompose)")
@@ -94,6 +98,12 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"eval {args.task} needs --data")
         run = run_paraphrase_eval if args.task == "paraphrase" else run_decompose_eval
         result = run(args.data, args.predictions)
+        print(json.dumps(result, indent=None if args.json else 2))
+    elif args.suite == "sweep":
+        from enhanced_vllm.sweep import run_sweep_bench
+
+        concurrencies = [int(c) for c in args.conc.split(",")]
+        result = asyncio.run(run_sweep_bench(concurrencies, args.tokens, args.rounds, args.model, args.load_format))
         print(json.dumps(result, indent=None if args.json else 2))
     elif args.suite == "langchain":
         from langchain_enhanced_vllm.bench import run_langchain_bench  # extra [langchain]

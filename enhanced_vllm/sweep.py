@@ -1,0 +1,104 @@
+"""The miss-path concurrency sweep: product vs plain ``AsyncLLM`` tokens/s on the same engine, per
+concurrency and pipeline configuration, with a bootstrap interval so that 0.97 can be told from 1.0.
+
+For each configuration and concurrency C: one warm-up batch per side, then ``rounds`` rounds of C
+unique prompts at once (``ignore_eos``, ``tokens`` each) through ``EnhancedAsyncLLM.generate`` and
+through ``AsyncLLM.add_request`` on the same engine object, the two sides alternating order. The
+ratio is sum(product) / sum(plain) over the rounds; its 95 % interval resamples the paired rounds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import tempfile
+import time
+import uuid
+from typing import Any
+
+from vllm import SamplingParams
+
+from enhanced_vllm.bench import _enhanced, _plain, _prompt
+from enhanced_vllm.config import HandlerConfig, SimilarityConfig, VLLMConfig
+from enhanced_vllm.engine import EnhancedAsyncLLM
+
+CONFIGS = {
+    "exact": HandlerConfig(features={"enable_similarity_search": False, "enable_nlp_enhancement": False}),
+    "all_features": HandlerConfig(),  # NLP on, the semantic stage racing every miss
+}
+BOOTSTRAP_RESAMPLES = 2000
+
+
+def ratio_interval(product: list[float], plain: list[float], seed: int = 0) -> tuple[float, float, float]:
+    """sum(product) / sum(plain) and a 95 % bootstrap interval over the paired rounds."""
+    pairs = list(zip(product, plain, strict=True))
+    rng = random.Random(seed)
+    ratios = []
+    for _ in range(BOOTSTRAP_RESAMPLES):
+        sample = [rng.choice(pairs) for _ in pairs]
+        ratios.append(sum(p for p, _ in sample) / sum(q for _, q in sample))
+    ratios.sort()
+    low, high = ratios[int(0.025 * len(ratios))], ratios[int(0.975 * len(ratios)) - 1]
+    return sum(product) / sum(plain), low, high
+
+
+async def _tokens_per_s(llm: EnhancedAsyncLLM, call: Any, params: SamplingParams, concurrency: int) -> float:
+    prompts = [_prompt(uuid.uuid4().hex[:8]) for _ in range(concurrency)]
+    started = time.perf_counter()
+    outputs = await asyncio.gather(*(call(llm, p, params) for p in prompts))
+    return sum(len(o.outputs[0].token_ids) for o in outputs) / (time.perf_counter() - started)
+
+
+async def sweep(llm: EnhancedAsyncLLM, concurrencies: list[int], tokens: int, rounds: int) -> list[dict[str, Any]]:
+    """One row per concurrency: each configuration's ratio with its interval and the raw rounds."""
+    params = SamplingParams(temperature=0, max_tokens=tokens, ignore_eos=True)
+    model = llm.model_config.model
+    rows = [{"model": model, "concurrency": c, "tokens": tokens, "rounds": rounds} for c in concurrencies]
+    cache_config = llm.cache_config
+    with tempfile.TemporaryDirectory() as chroma_dir:
+        for name, handler_config in CONFIGS.items():
+            llm.configure(cache_config, handler_config, SimilarityConfig(chroma_path=chroma_dir))
+            for row in rows:
+                concurrency = row["concurrency"]
+                for call in (_plain, _enhanced):  # warm-up
+                    await _tokens_per_s(llm, call, params, concurrency)
+                product, plain = [], []
+                for i in range(rounds):
+                    for samples, call in ((product, _enhanced), (plain, _plain))[:: 1 if i % 2 else -1]:
+                        samples.append(await _tokens_per_s(llm, call, params, concurrency))
+                    await llm.flush_cache_writes()
+                ratio, low, high = ratio_interval(product, plain)
+                row.update(
+                    {
+                        f"{name}_ratio": round(ratio, 4),
+                        f"{name}_ratio_low": round(low, 4),
+                        f"{name}_ratio_high": round(high, 4),
+                        f"{name}_tokens_per_s": [round(x, 1) for x in product],
+                        f"{name}_plain_tokens_per_s": [round(x, 1) for x in plain],
+                    }
+                )
+    llm.configure(cache_config, CONFIGS["exact"])
+    return rows
+
+
+async def run_sweep_bench(
+    concurrencies: list[int], tokens: int, rounds: int, model: str | None = None, load_format: str | None = None
+) -> dict[str, Any]:
+    """The sweep on a fresh engine (``model`` None: the bundled one; ``load_format="dummy"``: random
+    weights of the model's shape), memory cache only."""
+    import vllm
+    from vllm.platforms import current_platform
+
+    engine_args: dict[str, Any] = {"model": model}
+    if load_format:
+        engine_args["load_format"] = load_format
+    llm = EnhancedAsyncLLM.from_engine_args(
+        VLLMConfig(engine_args=engine_args).to_engine_args(), handler_config=CONFIGS["exact"]
+    )
+    try:
+        rows = await sweep(llm, concurrencies, tokens, rounds)
+    finally:
+        await llm.cleanup()
+    device = "cpu" if current_platform.is_cpu() else current_platform.get_device_name()
+    dtype = str(llm.model_config.dtype).removeprefix("torch.")
+    return {"device": device, "vllm_version": vllm.__version__, "dtype": dtype, "sweep": rows}

@@ -1,0 +1,22 @@
+"""The concurrency sweep's ratio and interval, and one small sweep on the real engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from enhanced_vllm.sweep import ratio_interval, sweep
+
+
+def test_ratio_interval_is_the_ratio_of_sums_with_a_bootstrap_interval_around_it():
+    assert ratio_interval([100.0] * 6, [100.0] * 6) == (1.0, 1.0, 1.0)
+    ratio, low, high = ratio_interval([90, 110, 95, 105, 100, 94], [100] * 6)
+    assert ratio == pytest.approx(0.99) and low < ratio < high and high - low < 0.15
+
+
+async def test_a_small_sweep_measures_both_configurations_side_by_side(engine):
+    (row,) = await sweep(engine, [2], tokens=4, rounds=2)
+    assert row["concurrency"] == 2 and row["rounds"] == 2
+    for name in ("exact", "all_features"):
+        assert row[f"{name}_ratio_low"] <= row[f"{name}_ratio"] <= row[f"{name}_ratio_high"]
+        assert len(row[f"{name}_tokens_per_s"]) == len(row[f"{name}_plain_tokens_per_s"]) == 2
+    assert not engine.flights.by_key
