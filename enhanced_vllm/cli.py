@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--tokens", type=int, default=128, help="sweep: output tokens per request")
     bench.add_argument("--model", help="sweep: a model folder (default: the bundled model)")
     bench.add_argument("--load-format", help="sweep: e.g. dummy (random weights of the model's shape)")
+    bench.add_argument("--plot", help="sweep: also write a PNG of tokens/s against concurrency here")
     evaluate = commands.add_parser("eval", help="evaluation on JSONL data; prints one JSON object")
     evaluate.add_argument("task", choices=["paraphrase", "decompose", "answers"])
     evaluate.add_argument("--data", help="JSONL data (paraphrase, decompose)")
@@ -104,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
 
         concurrencies = [int(c) for c in args.conc.split(",")]
         result = asyncio.run(run_sweep_bench(concurrencies, args.tokens, args.rounds, args.model, args.load_format))
+        if args.plot:
+            from enhanced_vllm.sweep import plot_sweep
+
+            plot_sweep(result, args.plot)
         print(json.dumps(result, indent=None if args.json else 2))
     elif args.suite == "langchain":
         from langchain_enhanced_vllm.bench import run_langchain_bench  # extra [langchain]

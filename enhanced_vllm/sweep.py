@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import statistics
 import tempfile
 import time
 import uuid
@@ -102,3 +103,27 @@ async def run_sweep_bench(
     device = "cpu" if current_platform.is_cpu() else current_platform.get_device_name()
     dtype = str(llm.model_config.dtype).removeprefix("torch.")
     return {"device": device, "vllm_version": vllm.__version__, "dtype": dtype, "sweep": rows}
+
+
+def plot_sweep(result: dict[str, Any], path: str) -> None:
+    """A PNG of median tokens/s against concurrency: each configuration beside plain ``AsyncLLM``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = result["sweep"]
+    concurrency = [row["concurrency"] for row in rows]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name in CONFIGS:
+        for key, label, style in ((f"{name}_tokens_per_s", name, "-o"), (f"{name}_plain_tokens_per_s", "plain", ":x")):
+            ax.plot(concurrency, [statistics.median(row[key]) for row in rows], style, label=f"{label} ({name} run)")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(concurrency, [str(c) for c in concurrency])
+    ax.set_xlabel("concurrent requests")
+    ax.set_ylabel("tokens/s (median of rounds)")
+    ax.set_title(f"{rows[0]['model'].rsplit('/', 1)[-1]} on {result['device']}, vLLM {result['vllm_version']}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

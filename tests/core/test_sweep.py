@@ -20,3 +20,14 @@ async def test_a_small_sweep_measures_both_configurations_side_by_side(engine):
         assert row[f"{name}_ratio_low"] <= row[f"{name}_ratio"] <= row[f"{name}_ratio_high"]
         assert len(row[f"{name}_tokens_per_s"]) == len(row[f"{name}_plain_tokens_per_s"]) == 2
     assert not engine.flights.by_key
+
+
+def test_the_plot_shows_each_configuration_beside_plain(tmp_path):
+    from enhanced_vllm.sweep import plot_sweep
+
+    row = {"model": "/models/m", "concurrency": 16}
+    for name in ("exact", "all_features"):
+        row |= {f"{name}_tokens_per_s": [95.0, 97.0], f"{name}_plain_tokens_per_s": [100.0, 99.0]}
+    result = {"device": "cpu", "vllm_version": "0.32.0", "sweep": [row, {**row, "concurrency": 64}]}
+    plot_sweep(result, tmp_path / "p.png")
+    assert (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
