@@ -67,3 +67,11 @@ async def semantic_llm(engine, tmp_path):
     yield engine
     await engine.flush_cache_writes()
     engine.configure(CacheConfig(), EXACT_ONLY)
+
+
+@pytest.fixture(scope="session")
+def reference():
+    """transformers' greedy answers to the answer-test prompts (``enhanced_vllm.answers``)."""
+    from enhanced_vllm.answers import references
+
+    return references()

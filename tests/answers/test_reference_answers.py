@@ -10,7 +10,7 @@ import functools
 import pytest
 from vllm.sampling_params import RequestOutputKind
 
-from enhanced_vllm import CacheConfig, EnhancedVLLMHandler, HandlerConfig, SimilarityConfig
+from enhanced_vllm import CacheConfig, EnhancedVLLMHandler
 from enhanced_vllm.answers import (
     MAX_TOKENS,
     OTHERS,
@@ -18,7 +18,6 @@ from enhanced_vllm.answers import (
     STORED,
     check_engine,
     check_outputs_equal,
-    references,
     user_turn,
 )
 from enhanced_vllm.prompts import NO_QUESTION
@@ -26,11 +25,6 @@ from tests.helpers import EXACT_ONLY, collect, greedy
 
 FACTS = {**STORED, **OTHERS}
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return references()
 
 
 async def test_generate_equals_transformers_greedy_and_answers_the_facts(engine, reference):
@@ -62,20 +56,10 @@ async def test_handler_equals_transformers_greedy(engine, reference):
         check_outputs_equal(name, ref, output.outputs[0].token_ids, output.text)
 
 
-@pytest.fixture
-async def racing_llm(engine, tmp_path):
-    """The engine with every default feature, the semantic stage given time to win its race."""
-    similarity = SimilarityConfig(chroma_mode="persistent", chroma_path=tmp_path / "chroma", max_hold_ms=5000)
-    engine.configure(CacheConfig(), HandlerConfig(), similarity)
-    yield engine
-    await engine.flush_cache_writes()
-    engine.configure(CacheConfig(), EXACT_ONLY)
-
-
-async def test_semantic_stage_on_chat_prompts_answers_each_question_with_its_own_answer(racing_llm, reference):
+async def test_semantic_stage_on_chat_prompts_answers_each_question_with_its_own_answer(semantic_llm, reference):
     """Chat-rendered prompts through the inherited ``generate()``, no ``question=``: the stage must
     compare the user's questions, not the template (system prompt included) around them."""
-    llm, tokenizer = racing_llm, racing_llm.tokenizer
+    llm, tokenizer = semantic_llm, semantic_llm.tokenizer  # every default feature, a generous race budget
     render = functools.partial(tokenizer.apply_chat_template, tokenize=False, add_generation_prompt=True)
     params = greedy(MAX_TOKENS)
     first = {}

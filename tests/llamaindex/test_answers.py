@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
-from enhanced_vllm.answers import MAX_TOKENS, all_conversations, references
+from enhanced_vllm.answers import MAX_TOKENS, all_conversations
 from tests.helpers import ADAPTER_SETTINGS
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return references()
 
 
 def test_llamaindex_llm_equals_transformers_greedy(reference):
