@@ -124,9 +124,12 @@ class EnhancedAsyncLLM(AsyncLLM):
         similarity_config: SimilarityConfig | None = None,
         **kwargs: Any,
     ) -> EnhancedAsyncLLM:
-        llm = super().from_engine_args(engine_args, *args, **kwargs)
-        llm.configure(cache_config, handler_config, similarity_config)
-        return llm
+        build = functools.partial(
+            cls, cache_config=cache_config, handler_config=handler_config, similarity_config=similarity_config
+        )
+        # vLLM's own classmethod (it only calls `cls(...)`), building through `build`: the caches
+        # are configured once, with these configs, instead of with defaults first
+        return AsyncLLM.from_engine_args.__func__(build, engine_args, *args, **kwargs)
 
     @classmethod
     def from_vllm_config(
@@ -138,9 +141,10 @@ class EnhancedAsyncLLM(AsyncLLM):
         similarity_config: SimilarityConfig | None = None,
         **kwargs: Any,
     ) -> EnhancedAsyncLLM:
-        llm = super().from_vllm_config(vllm_config, *args, **kwargs)
-        llm.configure(cache_config, handler_config, similarity_config)
-        return llm
+        build = functools.partial(
+            cls, cache_config=cache_config, handler_config=handler_config, similarity_config=similarity_config
+        )
+        return AsyncLLM.from_vllm_config.__func__(build, vllm_config, *args, **kwargs)
 
     @classmethod
     def from_custom_config(

@@ -9,6 +9,7 @@ from prometheus_client import REGISTRY, generate_latest
 from vllm import SamplingParams
 
 from enhanced_vllm import (
+    EnhancedAsyncLLM,
     EnhancedVLLMError,
     EnhancedVLLMHandler,
     HandlerConfig,
@@ -85,6 +86,11 @@ async def test_prometheus_metrics_are_exported(llm):
 async def test_create_enhanced_system_with_all_defaults(monkeypatch, tmp_path):
     """The original design's example: defaults give a working system on the bundled model."""
     monkeypatch.setenv("ENHANCED_VLLM_SIMILARITY_CHROMA_PATH", str(tmp_path / "chroma"))
+    semantic_starts = []
+    start_semantic = EnhancedAsyncLLM._start_semantic_cache
+    monkeypatch.setattr(
+        EnhancedAsyncLLM, "_start_semantic_cache", lambda llm: semantic_starts.append(1) or start_semantic(llm)
+    )
     vllm_config = VLLMConfig()
     vllm_config.engine_args.max_model_len = 1024
     handler = await create_enhanced_system(vllm_config=vllm_config, handler_config=HandlerConfig(nlp_enabled=True))
@@ -98,6 +104,7 @@ async def test_create_enhanced_system_with_all_defaults(monkeypatch, tmp_path):
         assert health["status"] == "healthy" and health["components"]["semantic_cache"]["status"] == "healthy"
         instance_stats = get_global_factory().get_instance_stats()
         assert len(instance_stats) == 1 and next(iter(instance_stats.values()))["llm_running"] is True
+        assert semantic_starts == [1], "from_engine_args configures the caches once, with the given configs"
     finally:
         await get_global_factory().cleanup_all()
     assert handler.llm is None and get_global_factory().get_instance_stats() == {}
