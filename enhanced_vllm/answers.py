@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 MAX_TOKENS = 32  # generated; the first COMPARED_TOKENS must equal the reference (vLLM's model tests)
@@ -33,6 +34,7 @@ OTHERS = {
     "What color is the sky on a clear day?": "blue",
     "What is the largest planet in our solar system?": None,
 }
+FACTS = {**STORED, **OTHERS}  # question -> a word its answer must contain (None: none to check)
 # true paraphrases of the first set -> the question they rephrase
 PARAPHRASES = {
     "What's the capital city of France?": "What is the capital of France?",
@@ -88,16 +90,19 @@ class Reference:
     text: str
 
 
-@functools.cache
 def references(model_dir: str | None = None) -> dict[str, Reference]:
     """transformers' greedy output (float32, on the CPU) on the weights in ``model_dir`` (None: the
-    bundled model)."""
+    bundled model), computed once per model folder."""
+    from enhanced_vllm.models import ensure_default_model
+
+    return _references(str(Path(model_dir or ensure_default_model()).resolve()))
+
+
+@functools.cache
+def _references(model_dir: str) -> dict[str, Reference]:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from enhanced_vllm.models import ensure_default_model
-
-    model_dir = model_dir or str(ensure_default_model())
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
     result = {}
@@ -130,7 +135,6 @@ async def check_engine(llm: Any) -> dict[str, Any]:
     factual answers contain their fact, and each mismatch with both answers."""
     from vllm import SamplingParams
 
-    facts = {**STORED, **OTHERS}
     params = SamplingParams(temperature=0, max_tokens=MAX_TOKENS)
     matched, facts_found, mismatches = 0, 0, []
     refs = references(llm.model_config.model)
@@ -141,10 +145,10 @@ async def check_engine(llm: Any) -> dict[str, Any]:
             matched += 1
         else:
             mismatches.append({"prompt": name, "engine": completion.text, "transformers": ref.text})
-        facts_found += bool(facts.get(name)) and facts[name] in completion.text
+        facts_found += bool(FACTS.get(name)) and FACTS[name] in completion.text
     return {
         "matched": f"{matched}/{len(refs)}",
-        "facts": f"{facts_found}/{sum(1 for fact in facts.values() if fact)}",
+        "facts": f"{facts_found}/{sum(1 for fact in FACTS.values() if fact)}",
         "compared_tokens": COMPARED_TOKENS,
         "mismatches": mismatches,
     }
@@ -153,8 +157,7 @@ async def check_engine(llm: Any) -> dict[str, Any]:
 async def run_answers_eval(dtype: str = "auto", model: str | None = None) -> dict[str, Any]:
     """The check on a fresh engine (memory cache only) for ``model`` (None: the bundled one), in
     ``dtype``; the reference is transformers on the same weights."""
-    from vllm.platforms import current_platform
-
+    from enhanced_vllm.bench import describe_engine
     from enhanced_vllm.config import HandlerConfig, VLLMConfig
     from enhanced_vllm.engine import EnhancedAsyncLLM
 
@@ -165,5 +168,4 @@ async def run_answers_eval(dtype: str = "auto", model: str | None = None) -> dic
         result = await check_engine(llm)
     finally:
         await llm.cleanup()
-    device = current_platform.get_device_name() if not current_platform.is_cpu() else "cpu"
-    return {"device": device, "dtype": str(llm.model_config.dtype).removeprefix("torch."), **result}
+    return {**describe_engine(llm), **result}

@@ -53,13 +53,23 @@ async def _timed(call, *args) -> float:
     return time.perf_counter() - started
 
 
-async def _throughput(llm: EnhancedAsyncLLM, call, params: SamplingParams) -> float:
-    """Generated tokens per second for one concurrent batch of unique prompts."""
-    prompts = [_prompt(uuid.uuid4().hex[:8]) for _ in range(THROUGHPUT_BATCH)]
+async def _throughput(llm: EnhancedAsyncLLM, call, params: SamplingParams, batch: int = THROUGHPUT_BATCH) -> float:
+    """Generated tokens per second for one concurrent batch of ``batch`` unique prompts."""
+    prompts = [_prompt(uuid.uuid4().hex[:8]) for _ in range(batch)]
     started = time.perf_counter()
     outputs = await asyncio.gather(*(call(llm, p, params) for p in prompts))
     elapsed = time.perf_counter() - started
     return sum(len(o.outputs[0].token_ids) for o in outputs) / elapsed
+
+
+def describe_engine(llm: EnhancedAsyncLLM) -> dict[str, str]:
+    """Where a figure was measured: the device, vLLM's version and the engine's dtype."""
+    import vllm
+    from vllm.platforms import current_platform
+
+    device = "cpu" if current_platform.is_cpu() else current_platform.get_device_name()
+    dtype = str(llm.model_config.dtype).removeprefix("torch.")
+    return {"device": device, "vllm_version": vllm.__version__, "dtype": dtype}
 
 
 async def run_cache_bench(rounds: int = 3, dtype: str = "auto") -> dict[str, Any]:
@@ -70,7 +80,7 @@ async def run_cache_bench(rounds: int = 3, dtype: str = "auto") -> dict[str, Any
         engine_args = VLLMConfig(engine_args={"dtype": dtype}).to_engine_args()
         llm = EnhancedAsyncLLM.from_engine_args(engine_args, cache_config=config, handler_config=exact_only)
         try:
-            return {"dtype": str(llm.model_config.dtype).removeprefix("torch."), **await _measure(llm, max(3, rounds))}
+            return {**describe_engine(llm), **await _measure(llm, max(3, rounds))}
         finally:
             await llm.cleanup()
 

@@ -124,11 +124,7 @@ class EnhancedAsyncLLM(AsyncLLM):
         similarity_config: SimilarityConfig | None = None,
         **kwargs: Any,
     ) -> EnhancedAsyncLLM:
-        build = functools.partial(
-            cls, cache_config=cache_config, handler_config=handler_config, similarity_config=similarity_config
-        )
-        # vLLM's own classmethod (it only calls `cls(...)`), building through `build`: the caches
-        # are configured once, with these configs, instead of with defaults first
+        build = cls._configured(cache_config, handler_config, similarity_config)
         return AsyncLLM.from_engine_args.__func__(build, engine_args, *args, **kwargs)
 
     @classmethod
@@ -141,10 +137,21 @@ class EnhancedAsyncLLM(AsyncLLM):
         similarity_config: SimilarityConfig | None = None,
         **kwargs: Any,
     ) -> EnhancedAsyncLLM:
-        build = functools.partial(
+        build = cls._configured(cache_config, handler_config, similarity_config)
+        return AsyncLLM.from_vllm_config.__func__(build, vllm_config, *args, **kwargs)
+
+    @classmethod
+    def _configured(
+        cls,
+        cache_config: CacheConfig | None,
+        handler_config: HandlerConfig | None,
+        similarity_config: SimilarityConfig | None,
+    ) -> Any:
+        """``cls`` with the cache configs bound, for vLLM's own classmethods (which only call
+        ``cls(...)``): the caches are configured once, with these configs, not with defaults first."""
+        return functools.partial(
             cls, cache_config=cache_config, handler_config=handler_config, similarity_config=similarity_config
         )
-        return AsyncLLM.from_vllm_config.__func__(build, vllm_config, *args, **kwargs)
 
     @classmethod
     def from_custom_config(

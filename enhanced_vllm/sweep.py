@@ -9,17 +9,14 @@ ratio is sum(product) / sum(plain) over the rounds; its 95 % interval resamples 
 
 from __future__ import annotations
 
-import asyncio
 import random
 import statistics
 import tempfile
-import time
-import uuid
 from typing import Any
 
 from vllm import SamplingParams
 
-from enhanced_vllm.bench import _enhanced, _plain, _prompt
+from enhanced_vllm.bench import _enhanced, _plain, _throughput, describe_engine
 from enhanced_vllm.config import HandlerConfig, SimilarityConfig, VLLMConfig
 from enhanced_vllm.engine import EnhancedAsyncLLM
 
@@ -43,13 +40,6 @@ def ratio_interval(product: list[float], plain: list[float], seed: int = 0) -> t
     return sum(product) / sum(plain), low, high
 
 
-async def _tokens_per_s(llm: EnhancedAsyncLLM, call: Any, params: SamplingParams, concurrency: int) -> float:
-    prompts = [_prompt(uuid.uuid4().hex[:8]) for _ in range(concurrency)]
-    started = time.perf_counter()
-    outputs = await asyncio.gather(*(call(llm, p, params) for p in prompts))
-    return sum(len(o.outputs[0].token_ids) for o in outputs) / (time.perf_counter() - started)
-
-
 async def sweep(llm: EnhancedAsyncLLM, concurrencies: list[int], tokens: int, rounds: int) -> list[dict[str, Any]]:
     """One row per concurrency: each configuration's ratio with its interval and the raw rounds."""
     params = SamplingParams(temperature=0, max_tokens=tokens, ignore_eos=True)
@@ -62,11 +52,11 @@ async def sweep(llm: EnhancedAsyncLLM, concurrencies: list[int], tokens: int, ro
             for row in rows:
                 concurrency = row["concurrency"]
                 for call in (_plain, _enhanced):  # warm-up
-                    await _tokens_per_s(llm, call, params, concurrency)
+                    await _throughput(llm, call, params, concurrency)
                 product, plain = [], []
                 for i in range(rounds):
                     for samples, call in ((product, _enhanced), (plain, _plain))[:: 1 if i % 2 else -1]:
-                        samples.append(await _tokens_per_s(llm, call, params, concurrency))
+                        samples.append(await _throughput(llm, call, params, concurrency))
                     await llm.flush_cache_writes()
                 ratio, low, high = ratio_interval(product, plain)
                 row.update(
@@ -87,9 +77,6 @@ async def run_sweep_bench(
 ) -> dict[str, Any]:
     """The sweep on a fresh engine (``model`` None: the bundled one; ``load_format="dummy"``: random
     weights of the model's shape), memory cache only."""
-    import vllm
-    from vllm.platforms import current_platform
-
     engine_args: dict[str, Any] = {"model": model}
     if load_format:
         engine_args["load_format"] = load_format
@@ -100,9 +87,7 @@ async def run_sweep_bench(
         rows = await sweep(llm, concurrencies, tokens, rounds)
     finally:
         await llm.cleanup()
-    device = "cpu" if current_platform.is_cpu() else current_platform.get_device_name()
-    dtype = str(llm.model_config.dtype).removeprefix("torch.")
-    return {"device": device, "vllm_version": vllm.__version__, "dtype": dtype, "sweep": rows}
+    return {**describe_engine(llm), "sweep": rows}
 
 
 def plot_sweep(result: dict[str, Any], path: str) -> None:

@@ -12,6 +12,7 @@ from vllm.sampling_params import RequestOutputKind
 
 from enhanced_vllm import CacheConfig, EnhancedVLLMHandler
 from enhanced_vllm.answers import (
+    FACTS,
     MAX_TOKENS,
     OTHERS,
     PARAPHRASES,
@@ -23,7 +24,6 @@ from enhanced_vllm.answers import (
 from enhanced_vllm.prompts import NO_QUESTION
 from tests.helpers import EXACT_ONLY, collect, greedy
 
-FACTS = {**STORED, **OTHERS}
 pytestmark = pytest.mark.slow
 
 
