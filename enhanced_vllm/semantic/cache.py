@@ -3,27 +3,31 @@ the same sampling signature (model, output-affecting params, tenant) and only if
 
 Also the similar-question search that context enhancement and the retrievers read. Chroma or
 embedding failures never fail a request: a lookup that errs is a miss and health says degraded.
-Blocking work (embedding, Chroma) runs in a worker thread; the ``*_sync`` methods are the same code
-for callers without an event loop (the evaluation command).
+Blocking work (embedding, Chroma) runs on the stage's worker thread (``semantic.worker``), which
+answers concurrent lookups with one embedding call and writes stores in batches from a bounded
+queue; the ``*_sync`` methods are the same code for callers without an event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
 import re
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections import OrderedDict, defaultdict
 from typing import Any
+
+import numpy as np
 
 from enhanced_vllm.config import SimilarityConfig
 from enhanced_vllm.embeddings import Embedder, shared_embedder
 from enhanced_vllm.errors import ConfigError
 from enhanced_vllm.semantic.guard import SalienceGuard
 from enhanced_vllm.semantic.store import SemanticStore, StoredQuestion, make_client
+from enhanced_vllm.semantic.worker import BatchWorker
 
 logger = logging.getLogger(__name__)
 _WORD = re.compile(r"\w+")
+EMBEDDING_MEMO = 1024  # recent questions' embeddings: a miss's lookup embedding is reused to store it
 
 
 class SemanticCache:
@@ -37,40 +41,61 @@ class SemanticCache:
         guard: SalienceGuard | None = None,
     ) -> None:
         self.config = config or SimilarityConfig()
-        if self.config.embedding_threads is not None:
+        self.embedder = embedder or shared_embedder(
+            self.config.embedding_model, self.config.embedding_dtype, self.config.embedding_device
+        )
+        if self.config.embedding_threads is not None and self.embedder.device == "cpu":
             import torch
 
             torch.set_num_threads(self.config.embedding_threads)
-        self.embedder = embedder or shared_embedder(self.config.embedding_model, self.config.embedding_dtype)
         if self.embedder.dimension != self.config.vector_dimension:
             raise ConfigError(
                 f"SimilarityConfig.vector_dimension={self.config.vector_dimension} but the embedding model "
                 f"{self.embedder.model_name} produces {self.embedder.dimension}-dimensional vectors"
             )
         self.store = store or SemanticStore(
-            make_client(self.config), self.config.collection_name, self.config.ttl, self.config.max_entries
+            make_client(self.config),
+            self.config.collection_name,
+            self.config.ttl,
+            self.config.max_entries,
+            self.embedder.dimension,
+            shared=self.config.chroma_mode == "http",
         )
         self.guard = guard or SalienceGuard()
         if self.config.enable_guard:
             self.guard.warm_up()
-        # recent questions' embeddings: a miss's lookup embedding is reused when its answer is stored
-        self._embedding = functools.lru_cache(maxsize=1024)(lambda text: self.embedder.embed([text])[0])
-        # the stage's own threads, not asyncio's shared default executor: racing lookups ran on it with a
-        # miss's TTFT 1.04-1.28x (4 bench runs), on these 1.01-1.04x (9 runs); the cause was not isolated
-        self._threads = ThreadPoolExecutor(2, "semantic")
+        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._memo_lock = threading.Lock()
+        self.worker = BatchWorker(self.lookup_many_sync, self._store_rows, self.config.max_pending_stores)
         self.last_error: str | None = None
 
     # --- the cache stage -------------------------------------------------------------------
 
     def lookup_sync(self, question: str, signature: str) -> StoredQuestion | None:
         """The best stored entry above the threshold that the guard accepts, or None."""
+        return self.lookup_many_sync([(question, signature)])[0]
+
+    def lookup_many_sync(self, lookups: list[tuple[str, str]]) -> list[StoredQuestion | None]:
+        """:meth:`lookup_sync` for many (question, signature) pairs: one embedding call, one index
+        query per signature."""
         try:
-            embedding = self._embedding(question)[None, :]
-            candidates = self.store.query(embedding, self.config.max_similar_results, signature)[0]
+            vectors = self._embed([question for question, _ in lookups])
+            rows_by_signature: dict[str, list[int]] = defaultdict(list)
+            for row, (_, signature) in enumerate(lookups):
+                rows_by_signature[signature].append(row)
+            candidates: list[list[StoredQuestion]] = [[] for _ in lookups]
+            for signature, rows in rows_by_signature.items():
+                found = self.store.query(vectors[rows], self.config.max_similar_results, signature)
+                for row, entries in zip(rows, found, strict=True):
+                    candidates[row] = entries
         except Exception as exc:
             self._failed("lookup", exc)
-            return None
+            return [None] * len(lookups)
         self.last_error = None
+        return [self._accept(question, found) for (question, _), found in zip(lookups, candidates, strict=True)]
+
+    def _accept(self, question: str, candidates: list[StoredQuestion]) -> StoredQuestion | None:
+        """The best candidate above the thresholds that the guard accepts."""
         asked_threshold = self.threshold_for(question)
         for candidate in candidates:
             if candidate.score < self.config.similarity_threshold:
@@ -92,20 +117,47 @@ class SemanticCache:
     def store_sync(
         self, question: str, answer: str, signature: str, tenant: str, output_blob: bytes | None = None
     ) -> None:
+        self._store_rows([(question, answer, signature, tenant, output_blob)])
+
+    def _store_rows(self, rows: list[tuple[str, str, str, str, bytes | None]]) -> None:
         try:
-            embedding = self._embedding(question)
-            self.store.add(embedding, question, answer, signature, tenant, output_blob)
+            vectors = self._embed([question for question, *_ in rows])
+            self.store.add_many([(vector, *row) for vector, row in zip(vectors, rows, strict=True)])
         except Exception as exc:
             self._failed("store", exc)
 
     async def lookup(self, question: str, signature: str) -> StoredQuestion | None:
-        return await asyncio.get_running_loop().run_in_executor(self._threads, self.lookup_sync, question, signature)
+        """:meth:`lookup_sync` on the worker thread, batched with the other lookups waiting."""
+        return await self.worker.lookup((question, signature))
 
-    async def store_answer(
+    def store_answer(
         self, question: str, answer: str, signature: str, tenant: str, output_blob: bytes | None = None
-    ) -> None:
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._threads, self.store_sync, question, answer, signature, tenant, output_blob)
+    ) -> bool:
+        """Queue the answer for storing; False when the store queue is full and it is skipped."""
+        return self.worker.store((question, signature), (question, answer, signature, tenant, output_blob))
+
+    def flush(self, timeout: float) -> bool:
+        """Wait (at most ``timeout`` s) until queued stores are written; False if some are left."""
+        return self.worker.wait_idle(timeout)
+
+    def close(self, timeout: float = 5.0) -> bool:
+        """Write the queued stores (at most ``timeout`` s) and stop the worker."""
+        self.store.close()
+        return self.worker.close(timeout)
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of ``texts``, in one model call for those not embedded recently."""
+        with self._memo_lock:
+            known = {text: self._memo[text] for text in texts if text in self._memo}
+        missing = list(dict.fromkeys(text for text in texts if text not in known))
+        if missing:
+            fresh = dict(zip(missing, self.embedder.embed(missing), strict=True))
+            known.update(fresh)
+            with self._memo_lock:
+                self._memo.update(fresh)
+                while len(self._memo) > EMBEDDING_MEMO:
+                    self._memo.popitem(last=False)
+        return np.stack([known[text] for text in texts])
 
     # --- similar-question search -----------------------------------------------------------
 

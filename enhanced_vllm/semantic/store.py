@@ -7,6 +7,8 @@ Chroma is called synchronously; callers run these methods off the event loop.
 from __future__ import annotations
 
 import base64
+import logging
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -15,6 +17,13 @@ from typing import Any
 import numpy as np
 
 from enhanced_vllm.config import SimilarityConfig
+from enhanced_vllm.semantic.index import VectorIndex
+
+logger = logging.getLogger(__name__)
+
+# a refresh re-reads this much before the newest entry seen: another process's entry can land in
+# Chroma a little after its created_at (already-known ids are skipped)
+REFRESH_OVERLAP_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -44,12 +53,69 @@ def make_client(config: SimilarityConfig) -> Any:
 
 
 class SemanticStore:
-    def __init__(self, client: Any, collection: str, ttl: float, max_entries: int) -> None:
+    """Chroma is the persistent (and, in server mode, shared) copy; queries read the in-process
+    :class:`VectorIndex` mirror, loaded from Chroma at start. A ``shared`` store (Chroma server)
+    also pulls the entries other processes added, every ``refresh_interval`` seconds, on a thread
+    of its own. (Entries another process deletes stay in this mirror until they expire.)"""
+
+    def __init__(
+        self,
+        client: Any,
+        collection: str,
+        ttl: float,
+        max_entries: int,
+        dimension: int,
+        shared: bool = False,
+        refresh_interval: float = 1.0,
+    ) -> None:
         self._collection = client.get_or_create_collection(
             collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
         self._ttl = ttl
         self._max_entries = max_entries
+        self._shared = shared
+        self._refresh_interval = refresh_interval
+        self.index = VectorIndex(dimension)
+        self._loaded_until = 0.0  # created_at of the newest entry pulled from Chroma
+        self._load({"expires_at": {"$gt": time.time()}})
+        self._stopped = threading.Event()
+        if shared:  # off the lookup path: a slow or dead server never delays a lookup
+            threading.Thread(target=self._refresh_until_closed, name="semantic-refresh", daemon=True).start()
+
+    def _refresh_until_closed(self) -> None:
+        while not self._stopped.wait(self._refresh_interval):
+            try:
+                self.refresh()
+            except Exception as exc:  # Chroma is down: the mirror still answers (health reports it)
+                logger.debug("semantic store refresh failed: %r", exc)
+
+    def close(self) -> None:
+        self._stopped.set()
+
+    def add_many(self, rows: list[tuple[np.ndarray, str, str, str, str, bytes | None]]) -> list[str]:
+        """Write (embedding, question, answer, signature, tenant, output blob) rows in one call."""
+        if not rows:
+            return []
+        now = time.time()
+        ids, metadatas = [], []
+        for _, question, answer, signature, tenant, output_blob in rows:
+            metadata = {
+                "question": question,
+                "answer": answer,
+                "signature": signature,
+                "tenant": tenant,
+                "created_at": now,
+                "expires_at": now + self._ttl,
+            }
+            if output_blob is not None:
+                metadata["output"] = base64.b64encode(output_blob).decode()
+            ids.append(uuid.uuid4().hex)
+            metadatas.append(metadata)
+        vectors = np.stack([row[0] for row in rows]).astype(np.float32, copy=False)
+        self._collection.add(ids=ids, embeddings=vectors.tolist(), metadatas=metadatas)
+        self.index.add(ids, vectors, metadatas)  # only what Chroma holds
+        self._enforce_size_bound()
+        return ids
 
     def add(
         self,
@@ -60,62 +126,56 @@ class SemanticStore:
         tenant: str,
         output_blob: bytes | None = None,
     ) -> str:
-        entry_id = uuid.uuid4().hex
-        now = time.time()
-        metadata = {
-            "question": question,
-            "answer": answer,
-            "signature": signature,
-            "tenant": tenant,
-            "created_at": now,
-            "expires_at": now + self._ttl,
-        }
-        if output_blob is not None:
-            metadata["output"] = base64.b64encode(output_blob).decode()
-        self._collection.add(ids=[entry_id], embeddings=[embedding.tolist()], metadatas=[metadata])
-        self._enforce_size_bound()
-        return entry_id
+        return self.add_many([(embedding, question, answer, signature, tenant, output_blob)])[0]
 
     def query(
         self, embeddings: np.ndarray, k: int, signature: str | None = None, tenant: str | None = None
     ) -> list[list[StoredQuestion]]:
         """The ``k`` nearest live entries for each embedding, best first."""
-        conditions: list[dict] = [{"expires_at": {"$gt": time.time()}}]
-        if signature is not None:
-            conditions.append({"signature": signature})
-        if tenant is not None:
-            conditions.append({"tenant": tenant})
-        where = conditions[0] if len(conditions) == 1 else {"$and": conditions}
-        result = self._collection.query(
-            query_embeddings=embeddings.tolist(), n_results=k, where=where, include=["metadatas", "distances"]
-        )
         return [
-            [
-                StoredQuestion(m["question"], m["answer"], 1.0 - float(d), dict(m))
-                for m, d in zip(metas, distances, strict=True)
-            ]
-            for metas, distances in zip(result["metadatas"], result["distances"], strict=True)
+            [StoredQuestion(m["question"], m["answer"], score, m) for score, m in found]
+            for found in self.index.query(embeddings, k, signature, tenant)
         ]
+
+    def refresh(self) -> None:
+        """Pull the entries added to Chroma since the last pull (by other processes)."""
+        self._load({"created_at": {"$gte": self._loaded_until - REFRESH_OVERLAP_S}})
+
+    def _load(self, where: dict, page: int = 1000) -> None:
+        offset = 0
+        while True:
+            batch = self._collection.get(where=where, include=["embeddings", "metadatas"], limit=page, offset=offset)
+            if not batch["ids"]:
+                return
+            fresh = [i for i, entry_id in enumerate(batch["ids"]) if entry_id not in self.index]
+            if fresh:
+                vectors = np.asarray([batch["embeddings"][i] for i in fresh], np.float32)
+                self.index.add([batch["ids"][i] for i in fresh], vectors, [batch["metadatas"][i] for i in fresh])
+            created = [m["created_at"] for m in batch["metadatas"]]
+            self._loaded_until = max(self._loaded_until, *created)
+            offset += page
 
     def clear(self, tenant: str | None = None) -> None:
         self._collection.delete(where={"tenant": tenant} if tenant else {"created_at": {"$gte": 0}})
+        self.index.remove(self.index.ids_where(tenant=tenant))
 
     def prune_expired(self) -> None:
-        self._collection.delete(where={"expires_at": {"$lte": time.time()}})
+        now = time.time()
+        self._collection.delete(where={"expires_at": {"$lte": now}})
+        self.index.remove(self.index.ids_where(expired_before=now))
 
     def count(self) -> int:
         return self._collection.count()
 
     def _enforce_size_bound(self) -> None:
-        excess = self._collection.count() - self._max_entries
-        if excess <= 0:
+        if len(self.index) <= self._max_entries:
             return
         self.prune_expired()
-        excess = self._collection.count() - self._max_entries
+        excess = len(self.index) - self._max_entries
         if excess > 0:
-            entries = self._collection.get(include=["metadatas"])
-            oldest = sorted(zip(entries["ids"], entries["metadatas"], strict=True), key=lambda e: e[1]["created_at"])
-            self._collection.delete(ids=[entry_id for entry_id, _ in oldest[:excess]])
+            oldest = self.index.oldest(excess)
+            self._collection.delete(ids=oldest)
+            self.index.remove(oldest)
 
     def heartbeat(self) -> None:
         self._collection.count()

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -249,3 +250,27 @@ def test_eval_paraphrase_command(tmp_path):
     assert summary["false_hit_rate"] < summary["baseline"]["false_hit_rate"]
     out = [json.loads(line) for line in predictions.read_text().splitlines()]
     assert len(out) == 120 and set(out[0]) == {"q1", "q2", "hit"} and sum(r["hit"] for r in out) == summary["hits"]
+
+
+async def test_semantic_stores_under_overload_are_skipped_and_counted(engine, tmp_path, monkeypatch):
+    from enhanced_vllm import CacheConfig, HandlerConfig
+    from tests.helpers import EXACT_ONLY, unique_prompt
+
+    similarity = SimilarityConfig(chroma_path=tmp_path / "chroma", max_pending_stores=2)
+    engine.configure(CacheConfig(), HandlerConfig(), similarity)
+    store, gate = engine.semantic.store, threading.Event()
+    real_add = store.add_many
+    monkeypatch.setattr(store, "add_many", lambda rows: gate.wait(10) and real_add(rows))
+    try:
+        params = greedy(max_tokens=6, ignore_eos=True)
+        prompts = [unique_prompt(f"overload {i}") for i in range(8)]
+        results = [await collect(engine, p, params) for p in prompts]  # one at a time: stores pile up
+        assert all(r[-1].finished and r[-1].metadata["cached"] is False for r in results)
+        skipped = engine.stats.snapshot()["semantic_store_skipped"]
+        assert skipped >= 4 and engine.semantic.worker.pending_stores <= 2
+        gate.set()
+        assert await engine.flush_cache_writes()
+        assert len(store.index) == len(prompts) - skipped, "what was queued is written, nothing else"
+    finally:
+        gate.set()
+        engine.configure(CacheConfig(), EXACT_ONLY)

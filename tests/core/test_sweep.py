@@ -31,3 +31,24 @@ def test_the_plot_shows_each_configuration_beside_plain(tmp_path):
     result = {"device": "cpu", "vllm_version": "0.32.0", "sweep": [row, {**row, "concurrency": 64}]}
     plot_sweep(result, tmp_path / "p.png")
     assert (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+async def test_reuse_workloads_report_speedup_beside_the_ideal(engine, tmp_path):
+    from enhanced_vllm import CacheConfig, SimilarityConfig
+    from enhanced_vllm.sweep import CONFIGS
+    from enhanced_vllm.workloads import reuse_rows
+    from tests.helpers import EXACT_ONLY
+
+    engine.configure(CacheConfig(), CONFIGS["all_features"], SimilarityConfig(chroma_path=tmp_path / "c"))
+    try:
+        (duplicate,) = await reuse_rows(engine, [0.5], concurrency=2, tokens=8, rounds=2, requests_per_client=2)
+        (paraphrase,) = await reuse_rows(
+            engine, [0.5], concurrency=2, tokens=8, rounds=2, paraphrased=True, requests_per_client=2
+        )
+    finally:
+        engine.configure(CacheConfig(), EXACT_ONLY)
+    assert duplicate["ideal"] == 2.0 and duplicate["requests"] == 4
+    assert duplicate["cache_levels"] == {"memory": 4, "None": 4}, "half of each timed list is a repeat"
+    assert duplicate["speedup_low"] <= duplicate["speedup"] <= duplicate["speedup_high"]
+    assert duplicate["speedup"] > 1.2, "hits must make the product faster than plain on the same list"
+    assert paraphrase["workload"] == "paraphrase" and paraphrase["cache_levels"].get("semantic", 0) >= 2

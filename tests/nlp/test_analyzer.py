@@ -82,3 +82,25 @@ async def test_nlp_runs_beside_generation_with_bounded_concurrency(llm, engine, 
     results = await asyncio.gather(*(collect(llm, unique_prompt(f"nlp {i}"), params) for i in range(6)))
     assert peak[0] == 2, "at most max_concurrent_tasks analyses at once"
     assert all(r[-1].metadata["nlp_result"]["sub_questions"] for r in results)
+
+
+async def test_nlp_under_overload_is_skipped_and_counted_never_waited_for(llm, engine, monkeypatch):
+    nlp = {"max_concurrent_tasks": 1, "max_pending_tasks": 1}
+    engine.configure(CacheConfig(), HandlerConfig(features={"enable_similarity_search": False}, nlp=nlp))
+    worker_free = threading.Event()
+
+    def analysis(text):
+        if threading.current_thread().name.startswith("nlp-"):
+            worker_free.wait(10)  # the one worker is stuck: the queue fills
+        return {"sub_questions": [text]}
+
+    monkeypatch.setattr("enhanced_vllm.engine._nlp_result", analysis)
+    params = greedy(max_tokens=8, ignore_eos=True)
+    try:
+        results = await asyncio.gather(*(collect(llm, unique_prompt(f"busy {i}"), params) for i in range(6)))
+    finally:
+        worker_free.set()
+    skipped = [r for r in results if r[-1].metadata["nlp_result"] == {"skipped": "overload"}]
+    assert all(r[-1].finished and r[-1].outputs[0].finish_reason == "length" for r in results)
+    assert len(skipped) >= 4 and engine.stats.snapshot()["nlp_skipped"] == len(skipped)
+    assert all(r[-1].metadata["nlp_result"]["sub_questions"] for r in results if r not in skipped)

@@ -32,10 +32,12 @@ async def test_server_mode_hit_then_server_killed_requests_still_succeed(engine,
         assert (await handler.health_check())["status"] == "healthy"
 
         chroma_server.stop()
-        outputs = await collect(engine, f"How could I learn the {topic} dance quickly?", params)
+        mirrored = await collect(engine, f"How could I learn the {topic} dance quickly?", params)
+        assert mirrored[-1].metadata["cache_level"] == "semantic", "lookups read the in-process mirror"
+        outputs = await collect(engine, f"Which city hosts the {topic} festival?", params)
         assert outputs[-1].finished and outputs[-1].outputs[0].finish_reason == "length"
         assert outputs[-1].metadata["cached"] is False
-        await engine.flush_cache_writes()
+        await engine.flush_cache_writes()  # its store fails: Chroma is down
         health = await handler.health_check()
         assert health["status"] == "degraded" and health["components"]["semantic_cache"]["status"] == "unhealthy"
     finally:

@@ -1,0 +1,68 @@
+"""Where the event loop's time goes under load: cProfile of the loop thread while C unique requests run
+through the product (all default features) and through plain ``AsyncLLM`` on the same engine.
+
+Usage: python benchmarks/profile_loop.py [--conc 256] [--tokens 128] [--batches 3] [--top 25]
+Prints one JSON object: per side, wall seconds, tokens/s and the top functions by own time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import pstats
+import tempfile
+import time
+
+from vllm import SamplingParams
+
+from enhanced_vllm.bench import _enhanced, _plain, _throughput, describe_engine
+from enhanced_vllm.config import SimilarityConfig, VLLMConfig
+from enhanced_vllm.engine import EnhancedAsyncLLM
+from enhanced_vllm.sweep import CONFIGS
+
+
+def _top(profile: cProfile.Profile, count: int) -> list[dict]:
+    stats = pstats.Stats(profile).stats  # {(file, line, name): (calls, ncalls, tottime, cumtime, callers)}
+    rows = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)[:count]
+    return [
+        {"function": f"{file.rsplit('/', 2)[-2:]}:{line} {name}", "calls": n, "tottime_s": round(own, 4)}
+        for (file, line, name), (_, n, own, _, _) in rows
+    ]
+
+
+async def main(concurrency: int, tokens: int, batches: int, top: int) -> dict:
+    llm = EnhancedAsyncLLM.from_engine_args(VLLMConfig().to_engine_args(), handler_config=CONFIGS["exact"])
+    params = SamplingParams(temperature=0, max_tokens=tokens, ignore_eos=True)
+    result = {**describe_engine(llm), "concurrency": concurrency, "tokens": tokens, "batches": batches}
+    try:
+        with tempfile.TemporaryDirectory() as chroma_dir:
+            llm.configure(llm.cache_config, CONFIGS["all_features"], SimilarityConfig(chroma_path=chroma_dir))
+            for call in (_plain, _enhanced):  # warm-up
+                await _throughput(llm, call, params, concurrency)
+            for name, call in (("plain", _plain), ("product", _enhanced)):
+                profile = cProfile.Profile()
+                started = time.perf_counter()
+                profile.enable()
+                rates = [await _throughput(llm, call, params, concurrency) for _ in range(batches)]
+                profile.disable()
+                await llm.flush_cache_writes()
+                result[name] = {
+                    "wall_s": round(time.perf_counter() - started, 3),
+                    "tokens_per_s": [round(r, 1) for r in rates],
+                    "top": _top(profile, top),
+                }
+    finally:
+        await llm.cleanup()
+    return result
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conc", type=int, default=256)
+    parser.add_argument("--tokens", type=int, default=128)
+    parser.add_argument("--batches", type=int, default=3)
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(main(args.conc, args.tokens, args.batches, args.top))))
