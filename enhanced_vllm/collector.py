@@ -46,16 +46,23 @@ class EnhancedRequestOutputCollector(RequestOutputCollector):
             self.metadata["nlp_result"] = self.annotate()
 
     def put(self, output: RequestOutput | Exception) -> None:
+        """Called once per engine output: kept to a class switch and a few attribute writes (the
+        metadata is assembled when read, see ``EnhancedRequestOutput``)."""
         if isinstance(output, RequestOutput):
+            source = (self.metadata, self.started, time.perf_counter())
+            output.__class__ = EnhancedRequestOutput
+            output.request_id = self.request_id
+            output.error = None
+            output._metadata = None
+            output._metadata_source = source
             if output.finished:
                 self.annotate_now()
-            metadata = {**self.metadata, "processing_time": time.perf_counter() - self.started}
-            output = EnhancedRequestOutput.adopt(output, self.request_id, metadata)
-            if output.finished and self._on_finished is not None:
-                self._on_finished(output)
+                if self._on_finished is not None:
+                    self._on_finished(output)
+            pending = self.output
+            if pending is not None and pending.__class__ is EnhancedRequestOutput:
+                pending._metadata_source = source  # merged into a pending output: keep its time fresh
         super().put(output)
-        if isinstance(output, RequestOutput) and isinstance(self.output, RequestOutput) and self.output is not output:
-            self.output.metadata = output.metadata  # merged into a pending output: keep it fresh
 
     async def aiter(self) -> AsyncIterator[EnhancedRequestOutput]:
         """Yield outputs until the finished one; a failure ends with one output whose ``error`` is set."""

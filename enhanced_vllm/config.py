@@ -191,7 +191,7 @@ class FeaturesConfig(_Validated, BaseModel):
 class NLPConfig(_Validated, BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    max_concurrent_tasks: int = Field(default=2, gt=0)  # worker threads (the analysis holds the GIL)
+    max_concurrent_tasks: int = Field(default=1, gt=0)  # analysis processes (out of the engine's GIL)
     max_pending_tasks: int = Field(default=1024, gt=0)  # queued analyses; past it one is skipped and counted
 
 

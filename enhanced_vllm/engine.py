@@ -46,6 +46,7 @@ from enhanced_vllm.cache.singleflight import Flight, FlightRegistry
 from enhanced_vllm.collector import EnhancedRequestOutputCollector
 from enhanced_vllm.config import CacheConfig, CacheType, HandlerConfig, SimilarityConfig, VLLMConfig
 from enhanced_vllm.errors import ConfigError, EnhancedVLLMError
+from enhanced_vllm.nlp.analyzer import analysis_result
 from enhanced_vllm.nlp.background import BackgroundAnalyzer
 from enhanced_vllm.outputs import EnhancedRequestOutput, is_successful
 from enhanced_vllm.prompts import NO_QUESTION, Question, QuestionFinder
@@ -112,6 +113,7 @@ class EnhancedAsyncLLM(AsyncLLM):
         vllm_internals.check(self)
         self._background: set[asyncio.Task] = set()
         self.redis: RedisCache | None = None
+        self.nlp: BackgroundAnalyzer | None = None
         self.configure(cache_config, handler_config, similarity_config)
         atexit.register(_shutdown_at_exit, weakref.ref(self))
 
@@ -213,10 +215,12 @@ class EnhancedAsyncLLM(AsyncLLM):
                 cfg.redis_max_connections,
             )
         self.flights = FlightRegistry()
-        if (old_nlp := getattr(self, "nlp", None)) is not None:
-            old_nlp.close()
         nlp = self.handler_config.nlp
-        self.nlp = BackgroundAnalyzer(nlp.max_concurrent_tasks, nlp.max_pending_tasks)
+        if self.nlp is None or self.nlp.processes != nlp.max_concurrent_tasks:  # kept: its processes are warm
+            if self.nlp is not None:
+                self.nlp.close()
+            self.nlp = BackgroundAnalyzer(nlp.max_concurrent_tasks, nlp.max_pending_tasks)
+        self.nlp.max_pending = nlp.max_pending_tasks
         label = self.handler_config.model_name or self.model_config.served_model_name or "engine"
         self.stats = PipelineStats(f"{label}#{id(self):x}")
         self.exact = ExactCache(self.memory, self.redis, self.stats, self._spawn)
@@ -336,7 +340,7 @@ class EnhancedAsyncLLM(AsyncLLM):
     def _join(self, flight: Flight, request: _Request) -> RequestOutputCollector:
         collector = self._collector(request, coalesced=True)
         self.flights.subscribe(flight, collector)
-        self._analyse_beside_generation(collector)
+        self._analyse_beside_generation(collector, request.question.text)
         self.stats.count("coalesced")
         self.stats.coalesced_changed(+1)
         return collector
@@ -389,7 +393,7 @@ class EnhancedAsyncLLM(AsyncLLM):
         # Started only now: their threads would otherwise compete with vLLM's tokenization
         if race is not None:
             self._spawn(race.run(flight, key))
-        self._analyse_beside_generation(collector)
+        self._analyse_beside_generation(collector, request.question.text)
         return collector
 
     async def _rendered(self, request: _Request) -> tuple[Any, tuple, dict[str, Any]]:
@@ -440,7 +444,7 @@ class EnhancedAsyncLLM(AsyncLLM):
         }
         annotate = None
         if self.handler_config.features.enable_nlp_enhancement and request.question.text:
-            annotate = functools.partial(_nlp_result, request.question.text)
+            annotate = functools.partial(analysis_result, request.question.text)
         return EnhancedRequestOutputCollector(
             request.params.output_kind,
             request.request_id,
@@ -451,10 +455,10 @@ class EnhancedAsyncLLM(AsyncLLM):
             annotate=annotate,
         )
 
-    def _analyse_beside_generation(self, collector: EnhancedRequestOutputCollector) -> None:
-        """Misses: NLP runs on worker threads while the engine generates (hits analyse when they
-        finish); under overload it is skipped and counted."""
-        if collector.annotate is not None and not self.nlp.submit(collector):
+    def _analyse_beside_generation(self, collector: EnhancedRequestOutputCollector, question: str | None) -> None:
+        """Misses: NLP runs in the analysis processes while the engine generates (hits analyse when
+        they finish); under overload it is skipped and counted."""
+        if collector.annotate is not None and not self.nlp.submit(collector, question):
             self.stats.count("nlp_skipped")
 
     def _record_finished(self, output: EnhancedRequestOutput) -> None:
@@ -586,19 +590,9 @@ class EnhancedAsyncLLM(AsyncLLM):
             await self.redis.close()
         if self.semantic is not None:
             self.semantic.close(timeout=0)
+        self.nlp.close()
         self.shutdown()
         return flushed
-
-
-def _nlp_result(text: str) -> dict[str, Any]:
-    """The question's analysis for ``metadata["nlp_result"]``; NLP never fails a request."""
-    from enhanced_vllm.nlp.analyzer import analyze
-
-    try:
-        return analyze(text).as_dict()
-    except Exception as exc:
-        logger.warning("NLP analysis failed: %r", exc)
-        return {"error": repr(exc)}
 
 
 def _shutdown_at_exit(ref: weakref.ref) -> None:

@@ -11,21 +11,36 @@ from vllm.outputs import CompletionOutput, RequestOutput
 
 class EnhancedRequestOutput(RequestOutput):
     """A ``RequestOutput`` that also carries the pipeline's ``metadata`` (cached, cache_level,
-    processing_time, ...) and ``error`` (None, or why the request failed)."""
+    processing_time, ...) and ``error`` (None, or why the request failed).
 
-    metadata: dict[str, Any]
+    On the per-token path the metadata is not built: an output keeps a reference to its request's
+    metadata and the time it was put, and ``metadata`` is assembled the first time it is read.
+    """
+
     error: str | None
+    _metadata: dict[str, Any] | None
+    _metadata_source: tuple[dict[str, Any], float, float]  # (request metadata, arrival, put at)
 
     @classmethod
     def adopt(cls, output: RequestOutput, request_id: str, metadata: dict[str, Any]) -> EnhancedRequestOutput:
-        """Turn ``output`` into an EnhancedRequestOutput in place. Switching the class of the
-        engine's own object (instead of copying it) keeps the per-token path allocation-free."""
+        """Turn ``output`` into an EnhancedRequestOutput carrying ``metadata``, in place."""
         if type(output) is not cls:
             output.__class__ = cls
             output.error = None
         output.request_id = request_id
-        output.metadata = metadata
+        output._metadata = metadata
         return output  # type: ignore[return-value]
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        if self._metadata is None:
+            base, arrival, put_at = self._metadata_source
+            self._metadata = {**base, "processing_time": put_at - arrival}
+        return self._metadata
+
+    @metadata.setter
+    def metadata(self, value: dict[str, Any]) -> None:
+        self._metadata = value
 
     @property
     def text(self) -> str:

@@ -64,6 +64,12 @@ class Flight:
                 collector.put(output)
             self._finish(None)
             return
+        if not (self._merge or self.held) and len(self.subscribers) == 1:  # the common case: no copy
+            self.accumulated = output
+            self.subscribers[0].put(output)
+            if output.finished:
+                self._finish(output)
+            return
         first = self.accumulated is None
         if not self._merge:
             self.accumulated = output  # never mutated: collectors merge into their pending output

@@ -5,6 +5,7 @@ conjunctions with their character spans, and the decomposition into sub-question
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,7 @@ from enhanced_vllm.nlp.decomposer import decompose
 from enhanced_vllm.nlp.resources import pos_tagger
 from enhanced_vllm.semantic.guard import FUNCTION_WORDS, NEGATIONS
 
+logger = logging.getLogger(__name__)
 _SENTENCE = re.compile(r"[^.?!]+[.?!]*")
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
 _MULTIWORD = ("as well as", "along with", "in addition to", "compared to", "compared with", "as opposed to")
@@ -44,17 +46,17 @@ class QuestionAnalysis:
         return len(self.sub_questions) > 1
 
     def as_dict(self) -> dict[str, Any]:
-        """A fresh JSON-able dict (written out: ``dataclasses.asdict`` cost ~150 us per cache hit)."""
+        """A fresh dict of JSON types only (lists, not tuples: the same whether it crossed from the
+        analysis process or not; written out: ``dataclasses.asdict`` cost ~150 us per cache hit)."""
         return {
             "sentences": list(self.sentences),
             "tokens": list(self.tokens),
-            "pos": [tuple(pair) for pair in self.pos],
+            "pos": [list(pair) for pair in self.pos],
             "keywords": list(self.keywords),
             "entities": list(self.entities),
             "question_type": self.question_type,
             "conjunctions": [
-                {"text": c.text, "kind": c.kind, "spans": tuple(tuple(span) for span in c.spans)}
-                for c in self.conjunctions
+                {"text": c.text, "kind": c.kind, "spans": [list(span) for span in c.spans]} for c in self.conjunctions
             ],
             "sub_questions": list(self.sub_questions),
             "is_compound": self.is_compound,
@@ -133,3 +135,12 @@ def analyze(text: str) -> QuestionAnalysis:
         conjunctions=extract_conjunctions(text),
         sub_questions=decompose(text),
     )
+
+
+def analysis_result(text: str) -> dict[str, Any]:
+    """The question's analysis for ``metadata["nlp_result"]``; NLP never fails a request."""
+    try:
+        return analyze(text).as_dict()
+    except Exception as exc:
+        logger.warning("NLP analysis failed: %r", exc)
+        return {"error": repr(exc)}

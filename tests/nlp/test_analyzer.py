@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
+import os
+import signal
 
 import pytest
 
 from enhanced_vllm import CacheConfig, HandlerConfig
+from enhanced_vllm import engine as engine_module
 from enhanced_vllm.nlp import resources
 from enhanced_vllm.nlp.analyzer import analyze, extract_conjunctions
 from tests.helpers import collect, greedy, unique_prompt
@@ -62,45 +63,53 @@ async def test_nlp_result_on_misses_and_hits(llm, engine):
         assert output.metadata["nlp_result"]["conjunctions"][0]["text"] == "and"
 
 
-async def test_nlp_runs_beside_generation_with_bounded_concurrency(llm, engine, monkeypatch):
-    engine.configure(
-        CacheConfig(), HandlerConfig(features={"enable_similarity_search": False}, nlp={"max_concurrent_tasks": 2})
-    )
-    active, peak, lock = [0], [0], threading.Lock()
-
-    def slow_analysis(text):
-        with lock:
-            active[0] += 1
-            peak[0] = max(peak[0], active[0])
-        time.sleep(0.15)
-        with lock:
-            active[0] -= 1
-        return {"sub_questions": [text]}
-
-    monkeypatch.setattr("enhanced_vllm.engine._nlp_result", slow_analysis)
-    params = greedy(max_tokens=32, ignore_eos=True)
-    results = await asyncio.gather(*(collect(llm, unique_prompt(f"nlp {i}"), params) for i in range(6)))
-    assert peak[0] == 2, "at most max_concurrent_tasks analyses at once"
-    assert all(r[-1].metadata["nlp_result"]["sub_questions"] for r in results)
+async def _warm_analysis_process(llm, engine):
+    await collect(llm, unique_prompt("warm-up"), greedy(max_tokens=2))
+    for _ in range(200):  # its first start imports NLTK (about a second)
+        if engine.nlp.pids and not engine.nlp._pending:
+            return
+        await asyncio.sleep(0.05)
 
 
-async def test_nlp_under_overload_is_skipped_and_counted_never_waited_for(llm, engine, monkeypatch):
-    nlp = {"max_concurrent_tasks": 1, "max_pending_tasks": 1}
+async def test_nlp_runs_in_an_analysis_process_not_on_the_engine_loop(llm, engine, monkeypatch):
+    engine.configure(CacheConfig(), HandlerConfig(features={"enable_similarity_search": False}))
+    await _warm_analysis_process(llm, engine)
+    inline = []
+    real = engine_module.analysis_result
+    monkeypatch.setattr(engine_module, "analysis_result", lambda text: inline.append(text) or real(text))
+    params = greedy(max_tokens=24, ignore_eos=True)
+    prompts = [f"What are the capital and the currency of country {i}?" for i in range(6)]
+    results = await asyncio.gather(*(collect(llm, p, params) for p in prompts))
+    assert all(len(r[-1].metadata["nlp_result"]["sub_questions"]) == 2 for r in results)
+    assert inline == [], "every miss was analysed by the worker process while the engine generated"
+    assert all(os.waitpid(pid, os.WNOHANG) == (0, 0) for pid in engine.nlp.pids)
+
+
+async def test_nlp_under_overload_is_skipped_and_counted_never_waited_for(llm, engine):
+    nlp = {"max_pending_tasks": 2}
     engine.configure(CacheConfig(), HandlerConfig(features={"enable_similarity_search": False}, nlp=nlp))
-    worker_free = threading.Event()
-
-    def analysis(text):
-        if threading.current_thread().name.startswith("nlp-"):
-            worker_free.wait(10)  # the one worker is stuck: the queue fills
-        return {"sub_questions": [text]}
-
-    monkeypatch.setattr("enhanced_vllm.engine._nlp_result", analysis)
-    params = greedy(max_tokens=8, ignore_eos=True)
+    await _warm_analysis_process(llm, engine)
+    (pid,) = engine.nlp.pids
+    os.kill(pid, signal.SIGSTOP)  # the worker stops answering: analyses pile up
     try:
-        results = await asyncio.gather(*(collect(llm, unique_prompt(f"busy {i}"), params) for i in range(6)))
+        params = greedy(max_tokens=4, ignore_eos=True)
+        results = [await collect(llm, unique_prompt(f"busy {i}"), params) for i in range(6)]
     finally:
-        worker_free.set()
+        os.kill(pid, signal.SIGCONT)
     skipped = [r for r in results if r[-1].metadata["nlp_result"] == {"skipped": "overload"}]
     assert all(r[-1].finished and r[-1].outputs[0].finish_reason == "length" for r in results)
-    assert len(skipped) >= 4 and engine.stats.snapshot()["nlp_skipped"] == len(skipped)
-    assert all(r[-1].metadata["nlp_result"]["sub_questions"] for r in results if r not in skipped)
+    assert len(skipped) == 4 and engine.stats.snapshot()["nlp_skipped"] == 4
+    assert all(r[-1].metadata["nlp_result"]["sub_questions"] for r in results[:2]), "analysed at finish"
+
+
+async def test_a_dead_analysis_process_leaves_requests_their_analysis(llm, engine):
+    engine.configure(CacheConfig(), HandlerConfig(features={"enable_similarity_search": False}))
+    await _warm_analysis_process(llm, engine)
+    (pid,) = engine.nlp.pids
+    os.kill(pid, signal.SIGKILL)
+    outputs = [await collect(llm, unique_prompt(f"after {i}"), greedy(max_tokens=4)) for i in range(3)]
+    assert all(o[-1].metadata["nlp_result"]["sub_questions"] for o in outputs)
+    engine.nlp.close()
+    engine.nlp = None
+    engine.configure(CacheConfig(), HandlerConfig(features={"enable_similarity_search": False}))
+    assert engine.nlp.pids == [], "a fresh analyzer starts its process on first use"

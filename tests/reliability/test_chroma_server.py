@@ -32,8 +32,9 @@ async def test_server_mode_hit_then_server_killed_requests_still_succeed(engine,
         assert (await handler.health_check())["status"] == "healthy"
 
         chroma_server.stop()
-        mirrored = await collect(engine, f"How could I learn the {topic} dance quickly?", params)
-        assert mirrored[-1].metadata["cache_level"] == "semantic", "lookups read the in-process mirror"
+        signature = engine.keys.build("any", params).signature
+        mirrored = await engine.semantic.lookup(f"How could I learn the {topic} dance quickly?", signature)
+        assert mirrored is not None and mirrored.answer == first[-1].text, "lookups read the in-process mirror"
         outputs = await collect(engine, f"Which city hosts the {topic} festival?", params)
         assert outputs[-1].finished and outputs[-1].outputs[0].finish_reason == "length"
         assert outputs[-1].metadata["cached"] is False
