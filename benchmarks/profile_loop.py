@@ -2,6 +2,7 @@
 through the product (all default features) and through plain ``AsyncLLM`` on the same engine.
 
 Usage: python benchmarks/profile_loop.py [--conc 256] [--tokens 128] [--batches 3] [--top 25]
+                                        [--config all_features|exact]
 Prints one JSON object: per side, wall seconds, tokens/s and the top functions by own time.
 """
 
@@ -32,13 +33,13 @@ def _top(profile: cProfile.Profile, count: int) -> list[dict]:
     ]
 
 
-async def main(concurrency: int, tokens: int, batches: int, top: int) -> dict:
+async def main(concurrency: int, tokens: int, batches: int, top: int, config: str) -> dict:
     llm = EnhancedAsyncLLM.from_engine_args(VLLMConfig().to_engine_args(), handler_config=CONFIGS["exact"])
     params = SamplingParams(temperature=0, max_tokens=tokens, ignore_eos=True)
-    result = {**describe_engine(llm), "concurrency": concurrency, "tokens": tokens, "batches": batches}
+    result = {**describe_engine(llm), "config": config, "concurrency": concurrency, "tokens": tokens}
     try:
         with tempfile.TemporaryDirectory() as chroma_dir:
-            llm.configure(llm.cache_config, CONFIGS["all_features"], SimilarityConfig(chroma_path=chroma_dir))
+            llm.configure(llm.cache_config, CONFIGS[config], SimilarityConfig(chroma_path=chroma_dir))
             for call in (_plain, _enhanced):  # warm-up
                 await _throughput(llm, call, params, concurrency)
             for name, call in (("plain", _plain), ("product", _enhanced)):
@@ -64,5 +65,6 @@ if __name__ == "__main__":
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--batches", type=int, default=3)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--config", choices=sorted(CONFIGS), default="all_features")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.conc, args.tokens, args.batches, args.top))))
+    print(json.dumps(asyncio.run(main(args.conc, args.tokens, args.batches, args.top, args.config))))

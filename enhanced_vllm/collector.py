@@ -49,19 +49,19 @@ class EnhancedRequestOutputCollector(RequestOutputCollector):
         """Called once per engine output: kept to a class switch and a few attribute writes (the
         metadata is assembled when read, see ``EnhancedRequestOutput``)."""
         if isinstance(output, RequestOutput):
-            source = (self.metadata, self.started, time.perf_counter())
+            put_at = time.perf_counter()
             output.__class__ = EnhancedRequestOutput
             output.request_id = self.request_id
-            output.error = None
+            output._collector = self
+            output._put_at = put_at
             output._metadata = None
-            output._metadata_source = source
             if output.finished:
                 self.annotate_now()
                 if self._on_finished is not None:
                     self._on_finished(output)
             pending = self.output
             if pending is not None and pending.__class__ is EnhancedRequestOutput:
-                pending._metadata_source = source  # merged into a pending output: keep its time fresh
+                pending._put_at = put_at  # merged into a pending output: keep its time fresh
         super().put(output)
 
     async def aiter(self) -> AsyncIterator[EnhancedRequestOutput]:

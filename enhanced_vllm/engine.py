@@ -115,6 +115,9 @@ class EnhancedAsyncLLM(AsyncLLM):
         self.redis: RedisCache | None = None
         self.nlp: BackgroundAnalyzer | None = None
         self.configure(cache_config, handler_config, similarity_config)
+        # as vLLM's own server does after start: the startup heap (model config, tokenizer, embedder)
+        # is left out of garbage collection, which otherwise walks it on every full pass mid-stream
+        vllm_internals.freeze_startup_heap()
         atexit.register(_shutdown_at_exit, weakref.ref(self))
 
     @classmethod
@@ -273,7 +276,8 @@ class EnhancedAsyncLLM(AsyncLLM):
             if request.similar_results:  # the key covers the prompt the engine really sees
                 request.prompt = prompt = found.context.replace("\0", enhanced) if found.context else enhanced
 
-        key = self._cache_key(prompt, params, lora_request, tenant, found)
+        tokenization_kwargs = args[0] if args else kwargs.get("tokenization_kwargs")
+        key = self._cache_key(prompt, params, lora_request, tenant, found, tokenization_kwargs)
         if key is None:
             self.stats.count("bypassed")
             return await self._start_generation(None, None, request)
@@ -296,11 +300,17 @@ class EnhancedAsyncLLM(AsyncLLM):
         return self.questions.find(prompt, question)
 
     def _cache_key(
-        self, prompt: Any, params: SamplingParams, lora_request: Any, tenant: str | None, question: Question | None
+        self,
+        prompt: Any,
+        params: SamplingParams,
+        lora_request: Any,
+        tenant: str | None,
+        question: Question | None,
+        tokenization_kwargs: dict[str, Any] | None = None,
     ) -> CacheKey | None:
         if not self.handler_config.features.enable_caching or isinstance(prompt, EngineCoreRequest):
             return None
-        return self.keys.build(prompt, params, lora_request, tenant, question)
+        return self.keys.build(prompt, params, lora_request, tenant, question, tokenization_kwargs)
 
     async def _lookup_exact(self, key: CacheKey, request: _Request) -> RequestOutputCollector | None:
         if (hit := await self.exact.lookup(key, request.request_id)) is None:

@@ -13,13 +13,15 @@ class EnhancedRequestOutput(RequestOutput):
     """A ``RequestOutput`` that also carries the pipeline's ``metadata`` (cached, cache_level,
     processing_time, ...) and ``error`` (None, or why the request failed).
 
-    On the per-token path the metadata is not built: an output keeps a reference to its request's
-    metadata and the time it was put, and ``metadata`` is assembled the first time it is read.
+    On the per-token path the metadata is not built (nor anything else allocated, which would add
+    garbage-collector passes): an output keeps a reference to its request's collector and the time
+    it was put, and ``metadata`` is assembled the first time it is read.
     """
 
-    error: str | None
-    _metadata: dict[str, Any] | None
-    _metadata_source: tuple[dict[str, Any], float, float]  # (request metadata, arrival, put at)
+    error: str | None = None
+    _metadata: dict[str, Any] | None = None
+    _collector: Any  # the request's collector: its ``metadata`` and ``started`` (arrival)
+    _put_at: float  # when the collector received this output (time.perf_counter())
 
     @classmethod
     def adopt(cls, output: RequestOutput, request_id: str, metadata: dict[str, Any]) -> EnhancedRequestOutput:
@@ -34,8 +36,8 @@ class EnhancedRequestOutput(RequestOutput):
     @property
     def metadata(self) -> dict[str, Any]:
         if self._metadata is None:
-            base, arrival, put_at = self._metadata_source
-            self._metadata = {**base, "processing_time": put_at - arrival}
+            collector = self._collector
+            self._metadata = {**collector.metadata, "processing_time": self._put_at - collector.started}
         return self._metadata
 
     @metadata.setter

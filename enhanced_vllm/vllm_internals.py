@@ -3,6 +3,7 @@
 - ``OutputProcessor.request_states[request_id].queue``: the collector vLLM's output processor puts a
   request's outputs into; :func:`reroute_outputs` points it at a shared generation instead.
 - ``RequestOutputCollector.output``: a collector's pending output, not read yet.
+- ``vllm.utils.gc_utils.freeze_gc_heap``: :func:`freeze_startup_heap`, as vLLM's server uses it.
 - ``AsyncLLM.renderer`` and ``parse_model_prompt``: :func:`render_prompt` renders a raw prompt the way
   vLLM asks callers to (both versions warn "Passing raw prompts to InputProcessor is deprecated").
 
@@ -13,6 +14,7 @@ message instead of mid-request.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from typing import Any
 
@@ -40,10 +42,14 @@ def check(llm: Any) -> None:
     renderer = getattr(llm, "renderer", None)
     if not all(hasattr(renderer, name) for name in ("render_cmpl", "render_cmpl_async", "default_cmpl_tok_params")):
         missing.append("AsyncLLM.renderer.render_cmpl(_async) / default_cmpl_tok_params")
-    try:
-        from vllm.renderers.inputs.preprocess import parse_model_prompt  # noqa: F401
-    except ImportError:
-        missing.append("vllm.renderers.inputs.preprocess.parse_model_prompt")
+    for module, name in (
+        ("vllm.renderers.inputs.preprocess", "parse_model_prompt"),
+        ("vllm.utils.gc_utils", "freeze_gc_heap"),
+    ):
+        try:
+            getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            missing.append(f"{module}.{name}")
     if missing:
         raise VLLMInternalsChanged(
             f"vLLM {vllm.__version__} lacks {', '.join(missing)}: enhanced-vllm supports vLLM 0.26-0.32"
@@ -90,3 +96,11 @@ async def render_prompt(llm: Any, prompt: Any, tokenization_kwargs: dict[str, An
     else:
         (rendered,) = await renderer.render_cmpl_async([parsed], params)
     return rendered
+
+
+def freeze_startup_heap() -> None:
+    """Collect, then exempt every object alive now from garbage collection (vLLM's server does this
+    after its start): full collections during serving then walk only what serving allocated."""
+    from vllm.utils.gc_utils import freeze_gc_heap
+
+    freeze_gc_heap()

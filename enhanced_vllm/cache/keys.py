@@ -145,11 +145,13 @@ class KeyBuilder:
         lora_request: Any = None,
         tenant: str | None = None,
         question: Question | None = None,
+        tokenization_kwargs: dict[str, Any] | None = None,
     ) -> CacheKey | None:
         """The key of this request, or None when the request must bypass the cache.
 
         ``question`` is the part of the prompt the semantic stage matches on (None: it does not
-        run); its context joins the signature.
+        run); its context joins the signature. ``tokenization_kwargs`` (vLLM's, e.g.
+        ``add_special_tokens``) change the tokens the engine sees, so they join the digest.
         """
         if not self.is_cacheable(params):
             return None
@@ -159,6 +161,8 @@ class KeyBuilder:
         try:
             signature = self._signature(params, lora_request, tenant)
             prompt_form = canonical(prompt)
+            if tokenization_kwargs:
+                prompt_form = {"prompt": prompt_form, "tokenization": canonical(tokenization_kwargs)}
         except UncacheableRequest:
             return None
         digest = _digest({"signature": signature, "prompt": prompt_form})

@@ -1,10 +1,10 @@
-"""The semantic stage's one worker thread: lookups in batches first, then stores, bounded.
+"""The semantic stage's two worker threads: one answers lookups in batches, one writes stores.
 
-Every lookup waiting when the thread comes round is answered by one batch call (one embedding
-call for all of them), so under load the stage does less work per request instead of falling
-behind. Stores wait in a bounded queue, coalesced by key, and are written in batches when no
-lookup waits; when the queue is full a store is skipped (the caller counts it), never queued
-without bound and never slowing a request.
+Every lookup waiting when the lookup thread comes round is answered by one batch call (one
+embedding call for all of them), so under load the stage does less work per request instead of
+falling behind. Stores wait in a bounded queue, coalesced by key, and are written in batches on
+their own thread, so a lookup never waits behind a Chroma write; when the queue is full a store is
+skipped (the caller counts it), never queued without bound and never slowing a request.
 """
 
 from __future__ import annotations
@@ -36,18 +36,26 @@ class BatchWorker(Generic[Lookup, Found]):
         self._max_pending_stores = max_pending_stores
         self._lookups: list[tuple[Lookup, asyncio.Future, asyncio.AbstractEventLoop]] = []
         self._stores: OrderedDict[Hashable, Any] = OrderedDict()
-        self._busy = False
+        self._busy = {"lookups": False, "stores": False}
         self._closed = False
         self._wake = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
+        for queue, run in (("lookups", self._answer), ("stores", self._store_batch)):
+            threading.Thread(target=self._serve, args=(queue, run), name=f"{name}-{queue}", daemon=True).start()
+
+    def _take(self, queue: str) -> list:
+        """Up to a batch from ``queue`` ("lookups" or "stores"); called holding the lock."""
+        if queue == "lookups":
+            batch = self._lookups[:MAX_LOOKUP_BATCH]
+            del self._lookups[:MAX_LOOKUP_BATCH]
+            return batch
+        return [self._stores.popitem(last=False)[1] for _ in range(min(STORE_BATCH, len(self._stores)))]
 
     async def lookup(self, item: Lookup) -> Found:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         with self._wake:
             self._lookups.append((item, future, loop))
-            self._wake.notify()
+            self._wake.notify_all()
         return await future
 
     def store(self, key: Hashable, item: Any) -> bool:
@@ -57,7 +65,7 @@ class BatchWorker(Generic[Lookup, Found]):
             if self._closed or (key not in self._stores and len(self._stores) >= self._max_pending_stores):
                 return False
             self._stores[key] = item
-            self._wake.notify()
+            self._wake.notify_all()
         return True
 
     @property
@@ -67,7 +75,8 @@ class BatchWorker(Generic[Lookup, Found]):
     def wait_idle(self, timeout: float) -> bool:
         """Wait until nothing is queued or running; False if ``timeout`` s passed first."""
         with self._wake:
-            return self._wake.wait_for(lambda: not (self._busy or self._lookups or self._stores), timeout)
+            idle = lambda: not (self._busy["lookups"] or self._busy["stores"] or self._lookups or self._stores)  # noqa: E731
+            return self._wake.wait_for(idle, timeout)
 
     def close(self, timeout: float) -> bool:
         """Write what is queued (at most ``timeout`` s), then stop; True if everything was written."""
@@ -77,25 +86,21 @@ class BatchWorker(Generic[Lookup, Found]):
             self._wake.notify_all()
         return drained
 
-    def _run(self) -> None:
+    def _serve(self, queue: str, run: Callable[[list], None]) -> None:
+        """The loop of one thread: take a batch from ``queue`` ("lookups" or "stores"), run it."""
+        pending = self._lookups if queue == "lookups" else self._stores
         while True:
             with self._wake:
-                self._wake.wait_for(lambda: self._lookups or self._stores or self._closed)
-                if self._closed and not self._lookups:
+                self._wake.wait_for(lambda: pending or self._closed)
+                if not pending:  # closed, nothing left
                     return
-                lookups, stores = self._lookups[:MAX_LOOKUP_BATCH], []
-                del self._lookups[:MAX_LOOKUP_BATCH]
-                if not lookups:
-                    stores = [self._stores.popitem(last=False)[1] for _ in range(min(STORE_BATCH, len(self._stores)))]
-                self._busy = True
+                batch = self._take(queue)
+                self._busy[queue] = True
             try:
-                if lookups:
-                    self._answer(lookups)
-                else:
-                    self._store_batch(stores)
+                run(batch)
             finally:
                 with self._wake:
-                    self._busy = False
+                    self._busy[queue] = False
                     self._wake.notify_all()
 
     def _answer(self, lookups: list[tuple[Lookup, asyncio.Future, asyncio.AbstractEventLoop]]) -> None:

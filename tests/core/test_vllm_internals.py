@@ -40,7 +40,10 @@ async def test_prompts_reach_vllm_rendered_never_raw(llm, monkeypatch):
     long_text = unique_prompt("x" * SYNC_RENDER_MAX_CHARS)
     tokens = TokensPrompt(prompt_token_ids=[1, 2, 3, 4])
     outputs = [await collect(llm, p, greedy(max_tokens=4)) for p in (text, long_text, tokens)]
-    no_special = await collect(llm, text + " ", greedy(max_tokens=4), tokenization_kwargs={"add_special_tokens": False})
+    no_special = await collect(llm, text, greedy(max_tokens=4), tokenization_kwargs={"add_special_tokens": False})
+    again = await collect(llm, text, greedy(max_tokens=4), tokenization_kwargs={"add_special_tokens": False})
+    assert no_special[-1].metadata["cached"] is False, "tokenization arguments are part of the key"
+    assert again[-1].metadata["cache_level"] == "memory"
     assert len(seen) == 4 and all(is_rendered(prompt) for prompt, _, _ in seen)
     assert all("tokenization_kwargs" not in kwargs for _, _, kwargs in seen)
     assert outputs[0][-1].prompt == text and outputs[2][-1].prompt_token_ids == [1, 2, 3, 4]
