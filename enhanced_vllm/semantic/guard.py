@@ -53,7 +53,9 @@ _CONTRACTIONS = [
     (re.compile(r"n't\b", re.I), " not"),
     (re.compile(r"'(re|ve|ll|d|m|s)\b", re.I), ""),
 ]
-_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[A-Za-z]+(?:[-.][A-Za-z]+)*")
+# numbers (1,000 / 3.5), identifiers mixing letters and digits (A320, 4th, f0ac4bb9: one token, never
+# split into fragments that may match by chance), words
+_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?(?![A-Za-z0-9])|[A-Za-z0-9]*\d[A-Za-z0-9]*|[A-Za-z]+(?:[-.][A-Za-z]+)*")
 _stem = PorterStemmer().stem
 
 
@@ -86,7 +88,7 @@ class Analysis:
 def analyse(text: str) -> Analysis:
     raw = _TOKEN.findall(_expand(text))
     tokens = tuple(t.lower() for t in raw)
-    numbers = frozenset(t.replace(",", "") for t in tokens if t[0].isdigit()) | frozenset(
+    numbers = frozenset(t.replace(",", "") for t in tokens if any(c.isdigit() for c in t)) | frozenset(
         t for t in tokens if t in NUMBER_WORDS
     )
     proper = frozenset(

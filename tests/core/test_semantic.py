@@ -21,6 +21,8 @@ from tests.helpers import collect, greedy
 
 GUARD_REJECTS = {
     "number": ("What major events happened in 2002?", "What major events happened in 1992?"),
+    "identifier": ("Tell me the history of bridge number f0ac4bb9.", "Tell me the history of bridge number 0fb4e9df."),
+    "model number": ("Is the A320 quieter than the Boeing 737?", "Is the A321 quieter than the Boeing 737?"),
     "entity": ("Which is cheaper in Mumbai: Uber or Ola?", "Which is cheaper in Mumbai: Apple or Ola?"),
     "negation": ("Can I register my marriage in India?", "Can't I register my marriage in India?"),
     "direction": ("How do I travel from Paris to Rome?", "How do I travel from Rome to Paris?"),
@@ -274,3 +276,15 @@ async def test_semantic_stores_under_overload_are_skipped_and_counted(engine, tm
     finally:
         gate.set()
         engine.configure(CacheConfig(), EXACT_ONLY)
+
+
+def test_prompts_differing_only_in_an_identifier_never_hit(cache):
+    """Found in the GPU benchmark: ~1 % of "bridge number <hex tag>" prompts matched another tag,
+    whose letter and digit fragments had been compared one by one."""
+
+    def prompt():
+        return f"Write a short paragraph about the history of bridge number {uuid.uuid4().hex[:8]}:"
+
+    cache._store_rows([(prompt(), "answer", "s", "t", None) for _ in range(300)])
+    probes = [(prompt(), "s") for _ in range(600)]
+    assert [hit for hit in cache.lookup_many_sync(probes) if hit is not None] == []
