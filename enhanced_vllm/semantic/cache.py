@@ -3,8 +3,8 @@ the same sampling signature (model, output-affecting params, tenant) and only if
 
 Also the similar-question search that context enhancement and the retrievers read. Chroma or
 embedding failures never fail a request: a lookup that errs is a miss and health says degraded.
-Blocking work (embedding, Chroma) runs on the stage's worker thread (``semantic.worker``), which
-answers concurrent lookups with one embedding call and writes stores in batches from a bounded
+Blocking work (embedding, Chroma) runs on the stage's worker threads (``semantic.worker``): one
+answers concurrent lookups with one embedding call, one writes stores in batches from a bounded
 queue; the ``*_sync`` methods are the same code for callers without an event loop.
 """
 
@@ -127,7 +127,7 @@ class SemanticCache:
             self._failed("store", exc)
 
     async def lookup(self, question: str, signature: str) -> StoredQuestion | None:
-        """:meth:`lookup_sync` on the worker thread, batched with the other lookups waiting."""
+        """:meth:`lookup_sync` on the lookup thread, batched with the other lookups waiting."""
         return await self.worker.lookup((question, signature))
 
     def store_answer(
