@@ -55,6 +55,7 @@ from enhanced_vllm.stats import PipelineStats
 
 if TYPE_CHECKING:
     from enhanced_vllm.cache.redis import RedisCache
+    from enhanced_vllm.semantic.cache import SemanticCache
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,14 @@ class _Request:
     engine_kwargs: dict[str, Any]
     question: Question  # what the semantic stage and NLP look at
     similar_results: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # context added to the prompt
+
+    def split_tokenization_kwargs(self) -> tuple[dict[str, Any] | None, tuple, dict[str, Any]]:
+        """vLLM's ``tokenization_kwargs`` (its argument after ``lora_request``), and the other engine
+        arguments without them."""
+        args, kwargs = self.engine_args, dict(self.engine_kwargs)
+        if len(args) > 2:  # (arrival_time, lora_request, tokenization_kwargs, ...)
+            return args[2], (*args[:2], None, *args[3:]), kwargs
+        return kwargs.pop("tokenization_kwargs", None), args, kwargs
 
 
 class EnhancedAsyncLLM(AsyncLLM):
@@ -113,6 +122,7 @@ class EnhancedAsyncLLM(AsyncLLM):
         vllm_internals.check(self)
         self._background: set[asyncio.Task] = set()
         self.redis: RedisCache | None = None
+        self.semantic: SemanticCache | None = None
         self.nlp: BackgroundAnalyzer | None = None
         self.configure(cache_config, handler_config, similarity_config)
         # as vLLM's own server does after start: the startup heap (model config, tokenizer, embedder)
@@ -185,8 +195,8 @@ class EnhancedAsyncLLM(AsyncLLM):
         self.cache_config = cache_config or CacheConfig()
         self.handler_config = handler_config or HandlerConfig()
         self.similarity_config = similarity_config or SimilarityConfig()
-        if (old_semantic := getattr(self, "semantic", None)) is not None:
-            old_semantic.close()  # its queued stores are written first
+        if self.semantic is not None:
+            self.semantic.close()  # its queued stores are written first
         self.semantic, self.semantic_error, self.context = None, None, None
         features = self.handler_config.features
         if (
@@ -276,7 +286,7 @@ class EnhancedAsyncLLM(AsyncLLM):
             if request.similar_results:  # the key covers the prompt the engine really sees
                 request.prompt = prompt = found.context.replace("\0", enhanced) if found.context else enhanced
 
-        tokenization_kwargs = args[0] if args else kwargs.get("tokenization_kwargs")
+        tokenization_kwargs, _, _ = request.split_tokenization_kwargs()
         key = self._cache_key(prompt, params, lora_request, tenant, found, tokenization_kwargs)
         if key is None:
             self.stats.count("bypassed")
@@ -409,13 +419,9 @@ class EnhancedAsyncLLM(AsyncLLM):
     async def _rendered(self, request: _Request) -> tuple[Any, tuple, dict[str, Any]]:
         """The request's prompt rendered as vLLM asks callers to, with the tokenization arguments
         (vLLM's ``add_request`` argument after ``lora_request``) used up by the rendering."""
-        args, kwargs = request.engine_args, dict(request.engine_kwargs)
         if vllm_internals.is_rendered(request.prompt) or isinstance(request.prompt, EngineCoreRequest):
-            return request.prompt, args, kwargs
-        if len(args) > 2:  # (arrival_time, lora_request, tokenization_kwargs, ...)
-            tokenization_kwargs, args = args[2], (*args[:2], None, *args[3:])
-        else:
-            tokenization_kwargs = kwargs.pop("tokenization_kwargs", None)
+            return request.prompt, request.engine_args, request.engine_kwargs
+        tokenization_kwargs, args, kwargs = request.split_tokenization_kwargs()
         return await vllm_internals.render_prompt(self, request.prompt, tokenization_kwargs), args, kwargs
 
     async def _abort_engine(self, engine_request_id: str) -> None:

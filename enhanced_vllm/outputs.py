@@ -26,9 +26,7 @@ class EnhancedRequestOutput(RequestOutput):
     @classmethod
     def adopt(cls, output: RequestOutput, request_id: str, metadata: dict[str, Any]) -> EnhancedRequestOutput:
         """Turn ``output`` into an EnhancedRequestOutput carrying ``metadata``, in place."""
-        if type(output) is not cls:
-            output.__class__ = cls
-            output.error = None
+        output.__class__ = cls
         output.request_id = request_id
         output._metadata = metadata
         return output  # type: ignore[return-value]

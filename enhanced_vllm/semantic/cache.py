@@ -170,7 +170,7 @@ class SemanticCache:
         threshold = self.config.similarity_threshold if threshold is None else threshold
         if not queries:
             return []
-        results = self.store.query(self.embedder.embed(queries), k, tenant=tenant)
+        results = self.store.query(self._embed(queries), k, tenant=tenant)
         deduplicated = []
         for candidates in results:
             seen: dict[str, StoredQuestion] = {}

@@ -117,17 +117,6 @@ class SemanticStore:
         self._enforce_size_bound()
         return ids
 
-    def add(
-        self,
-        embedding: np.ndarray,
-        question: str,
-        answer: str,
-        signature: str,
-        tenant: str,
-        output_blob: bytes | None = None,
-    ) -> str:
-        return self.add_many([(embedding, question, answer, signature, tenant, output_blob)])[0]
-
     def query(
         self, embeddings: np.ndarray, k: int, signature: str | None = None, tenant: str | None = None
     ) -> list[list[StoredQuestion]]:
