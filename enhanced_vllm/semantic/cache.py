@@ -3,9 +3,10 @@ the same sampling signature (model, output-affecting params, tenant) and only if
 
 Also the similar-question search that context enhancement and the retrievers read. Chroma or
 embedding failures never fail a request: a lookup that errs is a miss and health says degraded.
-Blocking work (embedding, Chroma) runs on the stage's worker threads (``semantic.worker``): one
-answers concurrent lookups with one embedding call, one writes stores in batches from a bounded
-queue; the ``*_sync`` methods are the same code for callers without an event loop.
+Blocking work runs on the stage's worker threads (``semantic.worker``): one answers concurrent
+lookups with one embedding call and a query of the in-process index, one writes stores in batches
+from a bounded queue to Chroma, which runs in a process of its own (``semantic.chroma_process``);
+the ``*_sync`` methods are the same code for callers without an event loop.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ import numpy as np
 from enhanced_vllm.config import SimilarityConfig
 from enhanced_vllm.embeddings import Embedder, shared_embedder
 from enhanced_vllm.errors import ConfigError
+from enhanced_vllm.semantic.chroma_process import ChromaCollection
 from enhanced_vllm.semantic.guard import SalienceGuard
-from enhanced_vllm.semantic.store import SemanticStore, StoredQuestion, make_client
+from enhanced_vllm.semantic.store import SemanticStore, StoredQuestion
 from enhanced_vllm.semantic.worker import BatchWorker
 
 logger = logging.getLogger(__name__)
@@ -54,8 +56,7 @@ class SemanticCache:
                 f"{self.embedder.model_name} produces {self.embedder.dimension}-dimensional vectors"
             )
         self.store = store or SemanticStore(
-            make_client(self.config),
-            self.config.collection_name,
+            ChromaCollection(self.config),
             self.config.ttl,
             self.config.max_entries,
             self.embedder.dimension,
@@ -141,9 +142,10 @@ class SemanticCache:
         return self.worker.wait_idle(timeout)
 
     def close(self, timeout: float = 5.0) -> bool:
-        """Write the queued stores (at most ``timeout`` s) and stop the worker."""
+        """Write the queued stores (at most ``timeout`` s), stop the worker and the Chroma process."""
+        drained = self.worker.close(timeout)
         self.store.close()
-        return self.worker.close(timeout)
+        return drained
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         """Embeddings of ``texts``, in one model call for those not embedded recently."""

@@ -1,7 +1,8 @@
 """Chroma-backed store of answered questions: one vector per question (cosine space), with the
 answer, the sampling signature (which includes model and tenant), and an expiry time.
 
-Chroma is called synchronously; callers run these methods off the event loop.
+Chroma runs in a process of its own (``semantic.chroma_process``) and is called synchronously:
+callers run these methods off the event loop.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from enhanced_vllm.config import SimilarityConfig
+from enhanced_vllm.semantic.chroma_process import ChromaCollection
 from enhanced_vllm.semantic.index import VectorIndex
 
 logger = logging.getLogger(__name__)
@@ -40,18 +41,6 @@ class StoredQuestion:
         return base64.b64decode(encoded) if encoded else None
 
 
-def make_client(config: SimilarityConfig) -> Any:
-    import chromadb
-    from chromadb.config import Settings
-
-    settings = Settings(anonymized_telemetry=False, allow_reset=False)
-    if config.chroma_mode == "http":
-        return chromadb.HttpClient(host=config.chroma_host, port=config.chroma_port, settings=settings)
-    if config.chroma_mode == "ephemeral":
-        return chromadb.EphemeralClient(settings=settings)
-    return chromadb.PersistentClient(path=str(config.chroma_path), settings=settings)
-
-
 class SemanticStore:
     """Chroma is the persistent (and, in server mode, shared) copy; queries read the in-process
     :class:`VectorIndex` mirror, loaded from Chroma at start. A ``shared`` store (Chroma server)
@@ -60,17 +49,14 @@ class SemanticStore:
 
     def __init__(
         self,
-        client: Any,
-        collection: str,
+        collection: ChromaCollection,
         ttl: float,
         max_entries: int,
         dimension: int,
         shared: bool = False,
         refresh_interval: float = 1.0,
     ) -> None:
-        self._collection = client.get_or_create_collection(
-            collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-        )
+        self._collection = collection
         self._ttl = ttl
         self._max_entries = max_entries
         self._shared = shared
@@ -91,6 +77,7 @@ class SemanticStore:
 
     def close(self) -> None:
         self._stopped.set()
+        self._collection.close()
 
     def add_many(self, rows: list[tuple[np.ndarray, str, str, str, str, bytes | None]]) -> list[str]:
         """Write (embedding, question, answer, signature, tenant, output blob) rows in one call."""
@@ -112,7 +99,7 @@ class SemanticStore:
             ids.append(uuid.uuid4().hex)
             metadatas.append(metadata)
         vectors = np.stack([row[0] for row in rows]).astype(np.float32, copy=False)
-        self._collection.add(ids=ids, embeddings=vectors.tolist(), metadatas=metadatas)
+        self._collection.add(ids, vectors, metadatas)
         self.index.add(ids, vectors, metadatas)  # only what Chroma holds
         self._enforce_size_bound()
         return ids
@@ -133,12 +120,12 @@ class SemanticStore:
     def _load(self, where: dict, page: int = 1000) -> None:
         offset = 0
         while True:
-            batch = self._collection.get(where=where, include=["embeddings", "metadatas"], limit=page, offset=offset)
+            batch = self._collection.get(where, page, offset)
             if not batch["ids"]:
                 return
             fresh = [i for i, entry_id in enumerate(batch["ids"]) if entry_id not in self.index]
             if fresh:
-                vectors = np.asarray([batch["embeddings"][i] for i in fresh], np.float32)
+                vectors = batch["embeddings"][fresh]
                 self.index.add([batch["ids"][i] for i in fresh], vectors, [batch["metadatas"][i] for i in fresh])
             created = [m["created_at"] for m in batch["metadatas"]]
             self._loaded_until = max(self._loaded_until, *created)

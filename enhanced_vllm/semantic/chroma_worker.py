@@ -1,0 +1,75 @@
+"""The Chroma process (``python -m enhanced_vllm.semantic.chroma_worker``): one JSON request per
+line in, one reply per line out. Chroma's local engine holds the GIL for the whole of a write
+(~40 ms for 64 entries), so it runs here, never in the process that serves the engine's outputs.
+
+The first request opens the collection (``{"op": "open", ...}`` with the ``SimilarityConfig``
+fields that choose the client); a failure to open is replied and the process exits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from enhanced_vllm.semantic.wire import decode_vectors, encode_vectors
+
+
+def _open(request: dict[str, Any]) -> Any:
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False, allow_reset=False)
+    if request["mode"] == "http":
+        client = chromadb.HttpClient(host=request["host"], port=request["port"], settings=settings)
+    elif request["mode"] == "ephemeral":
+        client = chromadb.EphemeralClient(settings=settings)
+    else:
+        client = chromadb.PersistentClient(path=request["path"], settings=settings)
+    return client.get_or_create_collection(
+        request["collection"], embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+    )
+
+
+def _run(collection: Any, request: dict[str, Any]) -> Any:
+    op = request["op"]
+    if op == "add":
+        collection.add(
+            ids=request["ids"], embeddings=decode_vectors(request["embeddings"]), metadatas=request["metadatas"]
+        )
+        return None
+    if op == "get":
+        where, limit, offset = request["where"], request["limit"], request["offset"]
+        batch = collection.get(where=where, include=["embeddings", "metadatas"], limit=limit, offset=offset)
+        return {"ids": batch["ids"], "embeddings": encode_vectors(batch["embeddings"]), "metadatas": batch["metadatas"]}
+    if op == "delete":
+        collection.delete(ids=request.get("ids"), where=request.get("where"))
+        return None
+    if op == "count":
+        return collection.count()
+    raise ValueError(f"unknown operation {op!r}")
+
+
+def main() -> None:
+    replies = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # anything a library prints goes to stderr, never into the reply stream
+    collection = None
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            if collection is None:
+                collection = _open(request)
+                reply: dict[str, Any] = {"ok": None}
+            else:
+                reply = {"ok": _run(collection, request)}
+        except Exception as exc:
+            reply = {"error": f"{type(exc).__name__}: {exc}"}
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
+        if collection is None:
+            return  # could not open: the caller raises
+
+
+if __name__ == "__main__":
+    main()
