@@ -1,10 +1,11 @@
-"""Where the event loop's time goes under load: cProfile of the loop thread while C unique requests run
+"""Where the event loop's time goes under load: cProfile while C unique requests run
 through the product (all default features) and through plain ``AsyncLLM`` on the same engine.
 
 Usage: python benchmarks/profile_loop.py [--conc 256] [--tokens 128] [--batches 3] [--top 25]
                                         [--config all_features|exact]
 Prints one JSON object: per side, wall seconds, tokens/s, the event loop's lag (how late a 1 ms
-timer fires: time the loop could not run, e.g. waiting for the GIL) and the top functions by own time.
+timer fires) with the busiest threads' CPU time, and the top functions by own time (on Python 3.12
+cProfile's monitoring covers every thread: the stage's worker threads show up in the list too).
 """
 
 from __future__ import annotations
@@ -22,21 +23,8 @@ from vllm import SamplingParams
 from enhanced_vllm.bench import _enhanced, _plain, _throughput, describe_engine
 from enhanced_vllm.config import SimilarityConfig, VLLMConfig
 from enhanced_vllm.engine import EnhancedAsyncLLM
+from enhanced_vllm.loopwatch import LoopWatch
 from enhanced_vllm.sweep import CONFIGS
-
-
-async def _sample_lag(lags: list[float], period: float = 0.001) -> None:
-    """Append how late each ``period`` timer fires, until cancelled."""
-    while True:
-        started = time.perf_counter()
-        await asyncio.sleep(period)
-        lags.append(time.perf_counter() - started - period)
-
-
-def _lag_summary(lags: list[float]) -> dict[str, float]:
-    lags = sorted(lags)
-    at = lambda q: round(1000 * lags[min(len(lags) - 1, int(q * len(lags)))], 3)  # noqa: E731
-    return {"p50": at(0.5), "p99": at(0.99), "max": at(1.0)}
 
 
 def _top(profile: cProfile.Profile, count: int) -> list[dict]:
@@ -58,19 +46,18 @@ async def main(concurrency: int, tokens: int, batches: int, top: int, config: st
             for call in (_plain, _enhanced):  # warm-up
                 await _throughput(llm, call, params, concurrency)
             for name, call in (("plain", _plain), ("product", _enhanced)):
-                lags: list[float] = []
-                sampler = asyncio.create_task(_sample_lag(lags))
+                watch = LoopWatch()
                 profile = cProfile.Profile()
                 started = time.perf_counter()
                 profile.enable()
-                rates = [await _throughput(llm, call, params, concurrency) for _ in range(batches)]
+                async with watch.measure():
+                    rates = [await _throughput(llm, call, params, concurrency) for _ in range(batches)]
                 profile.disable()
-                sampler.cancel()
                 await llm.flush_cache_writes()
                 result[name] = {
                     "wall_s": round(time.perf_counter() - started, 3),
                     "tokens_per_s": [round(r, 1) for r in rates],
-                    "loop_lag_ms": _lag_summary(lags),
+                    "loop": watch.summary(),
                     "top": _top(profile, top),
                 }
     finally:

@@ -73,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--tokens", type=int, default=128, help="sweep: output tokens per request")
     bench.add_argument("--model", help="sweep: a model folder (default: the bundled model)")
     bench.add_argument("--load-format", help="sweep: e.g. dummy (random weights of the model's shape)")
+    bench.add_argument(
+        "--configs", help="sweep: pipeline configurations (default exact,all_features; diagnostics in sweep.VARIANTS)"
+    )
     bench.add_argument("--plot", help="sweep: also write a PNG of tokens/s against concurrency here")
     bench.add_argument("--reuse", default="", help="sweep: duplicate/paraphrase fractions, e.g. 0.25,0.5,0.75")
     bench.add_argument("--reuse-conc", type=int, default=64, help="sweep: clients of the reuse workloads")
@@ -118,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                 fractions,
                 args.reuse_conc,
                 args.reuse_rounds,
+                args.configs.split(",") if args.configs else None,
             )
         )
         if args.plot:

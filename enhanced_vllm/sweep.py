@@ -5,6 +5,8 @@ For each configuration and concurrency C: one warm-up batch per side, then ``rou
 unique prompts at once (``ignore_eos``, ``tokens`` each) through ``EnhancedAsyncLLM.generate`` and
 through ``AsyncLLM.add_request`` on the same engine object, the two sides alternating order. The
 ratio is sum(product) / sum(plain) over the rounds; its 95 % interval resamples the paired rounds.
+Each configuration also reports, per side, the event loop's lag and the busiest threads' CPU time
+(``enhanced_vllm.loopwatch``); the ``VARIANTS`` take the default pipeline apart to find a gap's cause.
 """
 
 from __future__ import annotations
@@ -19,10 +21,17 @@ from vllm import SamplingParams
 from enhanced_vllm.bench import _enhanced, _plain, _throughput, describe_engine
 from enhanced_vllm.config import HandlerConfig, SimilarityConfig, VLLMConfig
 from enhanced_vllm.engine import EnhancedAsyncLLM
+from enhanced_vllm.loopwatch import LoopWatch
 
 CONFIGS = {
     "exact": HandlerConfig(features={"enable_similarity_search": False, "enable_nlp_enhancement": False}),
     "all_features": HandlerConfig(),  # NLP on, the semantic stage racing every miss
+}
+# diagnostics, by name: (handler config, SimilarityConfig fields)
+VARIANTS: dict[str, tuple[HandlerConfig, dict[str, Any]]] = {
+    "nlp_only": (HandlerConfig(features={"enable_similarity_search": False}), {}),
+    "semantic_only": (HandlerConfig(features={"enable_nlp_enhancement": False}), {}),
+    "all_features_cpu_embedding": (HandlerConfig(), {"embedding_device": "cpu"}),
 }
 BOOTSTRAP_RESAMPLES = 2000
 
@@ -40,23 +49,35 @@ def ratio_interval(product: list[float], plain: list[float], seed: int = 0) -> t
     return sum(product) / sum(plain), low, high
 
 
-async def sweep(llm: EnhancedAsyncLLM, concurrencies: list[int], tokens: int, rounds: int) -> list[dict[str, Any]]:
-    """One row per concurrency: each configuration's ratio with its interval and the raw rounds."""
+def _config(name: str) -> tuple[HandlerConfig, dict[str, Any]]:
+    return (CONFIGS[name], {}) if name in CONFIGS else VARIANTS[name]
+
+
+async def sweep(
+    llm: EnhancedAsyncLLM, concurrencies: list[int], tokens: int, rounds: int, configs: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """One row per concurrency: each configuration's ratio with its interval, the raw rounds and
+    where the loop's time went (``configs``: names in CONFIGS or VARIANTS; default CONFIGS)."""
     params = SamplingParams(temperature=0, max_tokens=tokens, ignore_eos=True)
     model = llm.model_config.model
     rows = [{"model": model, "concurrency": c, "tokens": tokens, "rounds": rounds} for c in concurrencies]
     cache_config = llm.cache_config
     with tempfile.TemporaryDirectory() as chroma_dir:
-        for name, handler_config in CONFIGS.items():
-            llm.configure(cache_config, handler_config, SimilarityConfig(chroma_path=chroma_dir))
+        for name in configs or list(CONFIGS):
+            handler_config, similarity = _config(name)
+            llm.configure(cache_config, handler_config, SimilarityConfig(chroma_path=chroma_dir, **similarity))
             for row in rows:
                 concurrency = row["concurrency"]
                 for call in (_plain, _enhanced):  # warm-up
                     await _throughput(llm, call, params, concurrency)
                 product, plain = [], []
+                watches = {"product": LoopWatch(), "plain": LoopWatch()}
                 for i in range(rounds):
-                    for samples, call in ((product, _enhanced), (plain, _plain))[:: 1 if i % 2 else -1]:
-                        samples.append(await _throughput(llm, call, params, concurrency))
+                    for side, samples, call in (("product", product, _enhanced), ("plain", plain, _plain))[
+                        :: 1 if i % 2 else -1
+                    ]:
+                        async with watches[side].measure():
+                            samples.append(await _throughput(llm, call, params, concurrency))
                     await llm.flush_cache_writes()
                 ratio, low, high = ratio_interval(product, plain)
                 row.update(
@@ -66,6 +87,7 @@ async def sweep(llm: EnhancedAsyncLLM, concurrencies: list[int], tokens: int, ro
                         f"{name}_ratio_high": round(high, 4),
                         f"{name}_tokens_per_s": [round(x, 1) for x in product],
                         f"{name}_plain_tokens_per_s": [round(x, 1) for x in plain],
+                        f"{name}_loop": {side: watch.summary() for side, watch in watches.items()},
                     }
                 )
     llm.configure(cache_config, CONFIGS["exact"])
@@ -81,6 +103,7 @@ async def run_sweep_bench(
     reuse_fractions: tuple[float, ...] = (),
     reuse_concurrency: int = 64,
     reuse_rounds: int | None = None,
+    configs: list[str] | None = None,
 ) -> dict[str, Any]:
     """The sweep on a fresh engine (``model`` None: the bundled one; ``load_format="dummy"``: random
     weights of the model's shape), memory cache only; then the semantic race (paraphrase hits with
@@ -96,7 +119,7 @@ async def run_sweep_bench(
         VLLMConfig(engine_args=engine_args).to_engine_args(), handler_config=CONFIGS["exact"]
     )
     try:
-        rows = await sweep(llm, concurrencies, tokens, rounds)
+        rows = await sweep(llm, concurrencies, tokens, rounds, configs)
         semantic = await _measure_semantic(llm, SamplingParams(temperature=0, max_tokens=32, ignore_eos=True), rounds)
         reuse = []
         if reuse_fractions:
@@ -130,7 +153,8 @@ def plot_sweep(result: dict[str, Any], path: str) -> None:
     rows = result["sweep"]
     concurrency = [row["concurrency"] for row in rows]
     fig, ax = plt.subplots(figsize=(6, 4))
-    for name in CONFIGS:
+    names = [key.removesuffix("_plain_tokens_per_s") for key in rows[0] if key.endswith("_plain_tokens_per_s")]
+    for name in names:
         for key, label, style in ((f"{name}_tokens_per_s", name, "-o"), (f"{name}_plain_tokens_per_s", "plain", ":x")):
             ax.plot(concurrency, [statistics.median(row[key]) for row in rows], style, label=f"{label} ({name} run)")
     ax.set_xscale("log", base=2)

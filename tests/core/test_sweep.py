@@ -13,12 +13,19 @@ def test_ratio_interval_is_the_ratio_of_sums_with_a_bootstrap_interval_around_it
     assert ratio == pytest.approx(0.99) and low < ratio < high and high - low < 0.15
 
 
-async def test_a_small_sweep_measures_both_configurations_side_by_side(engine):
-    (row,) = await sweep(engine, [2], tokens=4, rounds=2)
+async def test_a_small_sweep_measures_each_configuration_side_by_side_and_where_the_loop_went(engine):
+    (row,) = await sweep(engine, [2], tokens=4, rounds=2, configs=["exact", "all_features", "semantic_only"])
     assert row["concurrency"] == 2 and row["rounds"] == 2
-    for name in ("exact", "all_features"):
+    busy_threads = set()
+    for name in ("exact", "all_features", "semantic_only"):
         assert row[f"{name}_ratio_low"] <= row[f"{name}_ratio"] <= row[f"{name}_ratio_high"]
         assert len(row[f"{name}_tokens_per_s"]) == len(row[f"{name}_plain_tokens_per_s"]) == 2
+        for side in ("product", "plain"):
+            loop = row[f"{name}_loop"][side]
+            assert 0 <= loop["lag_ms"]["p50"] <= loop["lag_ms"]["p99"] <= loop["lag_ms"]["max"]
+            assert all(seconds > 0 for seconds in loop["thread_cpu_s"].values())
+            busy_threads |= set(loop["thread_cpu_s"])
+    assert "MainThread" in busy_threads, "the loop's thread processed the outputs (CPU time in clock ticks)"
     assert not engine.flights.by_key
 
 
