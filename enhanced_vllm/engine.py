@@ -460,7 +460,7 @@ class EnhancedAsyncLLM(AsyncLLM):
         }
         annotate = None
         if self.handler_config.features.enable_nlp_enhancement and request.question.text:
-            annotate = functools.partial(analysis_result, request.question.text)
+            annotate = functools.partial(self._analyse_now, request.question.text)
         return EnhancedRequestOutputCollector(
             request.params.output_kind,
             request.request_id,
@@ -470,6 +470,11 @@ class EnhancedAsyncLLM(AsyncLLM):
             started=request.started,
             annotate=annotate,
         )
+
+    def _analyse_now(self, question: str) -> dict[str, Any]:
+        """The analysis on the loop, for a request that finished before its worker's result came."""
+        self.stats.count("nlp_inline")
+        return analysis_result(question)
 
     def _analyse_beside_generation(self, collector: EnhancedRequestOutputCollector, question: str | None) -> None:
         """Misses: NLP runs in the analysis processes while the engine generates (hits analyse when

@@ -27,8 +27,18 @@ INFLIGHT_COALESCED = Gauge(
 ENGINE_REQUESTS = PromCounter("enhanced_vllm_engine_requests_total", "Requests sent to the vLLM engine", ["engine"])
 
 
-# skipped: work dropped under overload (a full store queue, too many analyses waiting), never a request
-EVENTS = ("engine_requests", "coalesced", "bypassed", "stored", "corrupt", "semantic_store_skipped", "nlp_skipped")
+# skipped: work dropped under overload (a full store queue, too many analyses waiting), never a request;
+# nlp_inline: analyses run on the event loop when a request finished before its worker's result came
+EVENTS = (
+    "engine_requests",
+    "coalesced",
+    "bypassed",
+    "stored",
+    "corrupt",
+    "semantic_store_skipped",
+    "nlp_skipped",
+    "nlp_inline",
+)
 
 
 def _percentile(samples: list[float], q: float) -> float | None:

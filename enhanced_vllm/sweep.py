@@ -34,6 +34,7 @@ VARIANTS: dict[str, tuple[HandlerConfig, dict[str, Any]]] = {
     "all_features_cpu_embedding": (HandlerConfig(), {"embedding_device": "cpu"}),
 }
 BOOTSTRAP_RESAMPLES = 2000
+SHED_EVENTS = ("nlp_inline", "nlp_skipped", "semantic_store_skipped")  # reported per row: work moved or dropped
 
 
 def ratio_interval(product: list[float], plain: list[float], seed: int = 0) -> tuple[float, float, float]:
@@ -72,6 +73,7 @@ async def sweep(
                     await _throughput(llm, call, params, concurrency)
                 product, plain = [], []
                 watches = {"product": LoopWatch(), "plain": LoopWatch()}
+                events_before = dict(llm.stats.events)
                 for i in range(rounds):
                     for side, samples, call in (("product", product, _enhanced), ("plain", plain, _plain))[
                         :: 1 if i % 2 else -1
@@ -88,6 +90,9 @@ async def sweep(
                         f"{name}_tokens_per_s": [round(x, 1) for x in product],
                         f"{name}_plain_tokens_per_s": [round(x, 1) for x in plain],
                         f"{name}_loop": {side: watch.summary() for side, watch in watches.items()},
+                        f"{name}_events": {
+                            event: llm.stats.events[event] - events_before.get(event, 0) for event in SHED_EVENTS
+                        },
                     }
                 )
     llm.configure(cache_config, CONFIGS["exact"])

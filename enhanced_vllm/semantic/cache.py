@@ -61,6 +61,7 @@ class SemanticCache:
             self.config.max_entries,
             self.embedder.dimension,
             shared=self.config.chroma_mode == "http",
+            device=self.embedder.device,
         )
         self.guard = guard or SalienceGuard()
         if self.config.enable_guard:

@@ -55,13 +55,15 @@ class SemanticStore:
         dimension: int,
         shared: bool = False,
         refresh_interval: float = 1.0,
+        device: str = "cpu",
     ) -> None:
+        """``device``: where the mirror scores lookups (the embedder's)."""
         self._collection = collection
         self._ttl = ttl
         self._max_entries = max_entries
         self._shared = shared
         self._refresh_interval = refresh_interval
-        self.index = VectorIndex(dimension)
+        self.index = VectorIndex(dimension, device)
         self._loaded_until = 0.0  # created_at of the newest entry pulled from Chroma
         self._load({"expires_at": {"$gt": time.time()}})
         self._stopped = threading.Event()

@@ -25,6 +25,7 @@ async def test_a_small_sweep_measures_each_configuration_side_by_side_and_where_
             assert 0 <= loop["lag_ms"]["p50"] <= loop["lag_ms"]["p99"] <= loop["lag_ms"]["max"]
             assert all(seconds > 0 for seconds in loop["thread_cpu_s"].values())
             busy_threads |= set(loop["thread_cpu_s"])
+        assert set(row[f"{name}_events"]) == {"nlp_inline", "nlp_skipped", "semantic_store_skipped"}
     assert "MainThread" in busy_threads, "the loop's thread processed the outputs (CPU time in clock ticks)"
     assert not engine.flights.by_key
 

@@ -74,6 +74,7 @@ async def _warm_analysis_process(llm, engine):
 async def test_nlp_runs_in_an_analysis_process_not_on_the_engine_loop(llm, engine, monkeypatch):
     engine.configure(CacheConfig(), HandlerConfig(features={"enable_similarity_search": False}))
     await _warm_analysis_process(llm, engine)
+    inline_before = engine.stats.snapshot()["nlp_inline"]  # the warm-up finished before its process started
     inline = []
     real = engine_module.analysis_result
     monkeypatch.setattr(engine_module, "analysis_result", lambda text: inline.append(text) or real(text))
@@ -82,6 +83,7 @@ async def test_nlp_runs_in_an_analysis_process_not_on_the_engine_loop(llm, engin
     results = await asyncio.gather(*(collect(llm, p, params) for p in prompts))
     assert all(len(r[-1].metadata["nlp_result"]["sub_questions"]) == 2 for r in results)
     assert inline == [], "every miss was analysed by the worker process while the engine generated"
+    assert engine.stats.snapshot()["nlp_inline"] == inline_before
     assert all(os.waitpid(pid, os.WNOHANG) == (0, 0) for pid in engine.nlp.pids)
 
 
@@ -90,6 +92,7 @@ async def test_nlp_under_overload_is_skipped_and_counted_never_waited_for(llm, e
     engine.configure(CacheConfig(), HandlerConfig(features={"enable_similarity_search": False}, nlp=nlp))
     await _warm_analysis_process(llm, engine)
     (pid,) = engine.nlp.pids
+    inline_before = engine.stats.snapshot()["nlp_inline"]
     os.kill(pid, signal.SIGSTOP)  # the worker stops answering: analyses pile up
     try:
         params = greedy(max_tokens=4, ignore_eos=True)
@@ -100,6 +103,7 @@ async def test_nlp_under_overload_is_skipped_and_counted_never_waited_for(llm, e
     assert all(r[-1].finished and r[-1].outputs[0].finish_reason == "length" for r in results)
     assert len(skipped) == 4 and engine.stats.snapshot()["nlp_skipped"] == 4
     assert all(r[-1].metadata["nlp_result"]["sub_questions"] for r in results[:2]), "analysed at finish"
+    assert engine.stats.snapshot()["nlp_inline"] - inline_before == 2, "on the loop, and counted"
 
 
 async def test_a_dead_analysis_process_leaves_requests_their_analysis(llm, engine):
