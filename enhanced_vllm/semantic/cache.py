@@ -32,6 +32,11 @@ _WORD = re.compile(r"\w+")
 EMBEDDING_MEMO = 1024  # recent questions' embeddings: a miss's lookup embedding is reused to store it
 
 
+def word_count(text: str) -> int:
+    """Words as the short-question rule counts them."""
+    return len(_WORD.findall(text))
+
+
 class SemanticCache:
     name = "semantic"
 
@@ -81,7 +86,7 @@ class SemanticCache:
         """:meth:`lookup_sync` for many (question, signature) pairs: one embedding call, one index
         query per signature."""
         try:
-            vectors = self._embed([question for question, _ in lookups])
+            vectors = self.embed([question for question, _ in lookups])
             rows_by_signature: dict[str, list[int]] = defaultdict(list)
             for row, (_, signature) in enumerate(lookups):
                 rows_by_signature[signature].append(row)
@@ -112,7 +117,7 @@ class SemanticCache:
         """The score a match involving ``question`` needs: per entry, from the entry's question, and
         per request, from the question asked (a match needs both)."""
         config = self.config
-        if config.short_question_threshold is not None and len(_WORD.findall(question)) < config.short_question_words:
+        if config.short_question_threshold is not None and word_count(question) < config.short_question_words:
             return max(config.similarity_threshold, config.short_question_threshold)
         return config.similarity_threshold
 
@@ -123,7 +128,7 @@ class SemanticCache:
 
     def _store_rows(self, rows: list[tuple[str, str, str, str, bytes | None]]) -> None:
         try:
-            vectors = self._embed([question for question, *_ in rows])
+            vectors = self.embed([question for question, *_ in rows])
             self.store.add_many([(vector, *row) for vector, row in zip(vectors, rows, strict=True)])
         except Exception as exc:
             self._failed("store", exc)
@@ -148,7 +153,7 @@ class SemanticCache:
         self.store.close()
         return drained
 
-    def _embed(self, texts: list[str]) -> np.ndarray:
+    def embed(self, texts: list[str]) -> np.ndarray:
         """Embeddings of ``texts``, in one model call for those not embedded recently."""
         with self._memo_lock:
             known = {text: self._memo[text] for text in texts if text in self._memo}
@@ -173,7 +178,7 @@ class SemanticCache:
         threshold = self.config.similarity_threshold if threshold is None else threshold
         if not queries:
             return []
-        results = self.store.query(self._embed(queries), k, tenant=tenant)
+        results = self.store.query(self.embed(queries), k, tenant=tenant)
         deduplicated = []
         for candidates in results:
             seen: dict[str, StoredQuestion] = {}

@@ -233,6 +233,34 @@ async def test_engine_answers_when_the_lookup_loses_the_race(semantic_llm, monke
     assert llm.stats.hits["semantic"] == 1, "the lookup hit, but too late: the engine's answer streamed"
 
 
+def _dev_rows(name: str, count: int) -> list[dict]:
+    shared = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    if not shared.exists():
+        pytest.skip("../shared/data is not beside this checkout")
+    return [json.loads(line) for line in shared.joinpath(name).read_text().splitlines()[:count]]
+
+
+def test_the_vectorised_decision_is_the_stage_s_own_pair_by_pair(cache):
+    """The curve and the held-out estimate read ``operating_point.decide``; it must say what a
+    lookup through the stage says, for every pair, at the shipped point and at others."""
+    from enhanced_vllm.semantic import operating_point
+
+    rows = _dev_rows("paraphrase_dev.jsonl", 80) + _dev_rows("adversarial_dev.jsonl", 40)
+    features = operating_point.PairFeatures.of(cache, rows)
+    for threshold, short in ((0.8, 0.93), (0.75, None), (0.86, 0.9)):
+        config = cache.config.model_copy(update={"similarity_threshold": threshold, "short_question_threshold": short})
+        stage = SemanticCache(config, embedder=cache.embedder, store=cache.store)
+        for i, row in enumerate(rows):
+            stage.store_sync(row["q1"], "a", f"pair-{threshold}-{i}", "t")
+        looked_up = [stage.lookup_sync(r["q2"], f"pair-{threshold}-{i}") is not None for i, r in enumerate(rows)]
+        assert decide_list(operating_point.decide(features, threshold, short, config.short_question_words)) == looked_up
+    assert sum(looked_up) > 0 and not all(looked_up)
+
+
+def decide_list(hits) -> list[bool]:
+    return [bool(h) for h in hits]
+
+
 def test_eval_paraphrase_command(tmp_path):
     """The evaluation command on a slice of the dev sets: its output format and the guard's effect."""
     shared = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -252,6 +280,12 @@ def test_eval_paraphrase_command(tmp_path):
     assert summary["false_hit_rate"] < summary["baseline"]["false_hit_rate"]
     out = [json.loads(line) for line in predictions.read_text().splitlines()]
     assert len(out) == 120 and set(out[0]) == {"q1", "q2", "hit"} and sum(r["hit"] for r in out) == summary["hits"]
+    (shipped_point,) = [point for point in summary["curve"] if point["threshold"] == summary["similarity_threshold"]]
+    assert shipped_point["precision"] == summary["precision"] and shipped_point["recall"] == summary["recall"]
+    held_out = summary["held_out"]
+    assert held_out["splits"] == 20 and {"chosen_on_half", "shipped"} <= held_out.keys()
+    for estimate in (held_out["chosen_on_half"], held_out["shipped"]):
+        assert estimate["precision"]["min"] <= estimate["precision"]["mean"] <= estimate["precision"]["max"]
 
 
 async def test_semantic_stores_under_overload_are_skipped_and_counted(engine, tmp_path, monkeypatch):
