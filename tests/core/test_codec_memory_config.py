@@ -106,3 +106,21 @@ def test_the_model_in_the_environment_is_the_one_the_engine_loads(monkeypatch, t
     monkeypatch.setenv("ENHANCED_VLLM_VLLM_ENGINE_ARGS__MODEL", str(missing))
     with pytest.raises(Exception, match="no-such-model"):
         EnhancedAsyncLLM()
+
+
+def test_target_precision_picks_a_measured_operating_point(monkeypatch):
+    from enhanced_vllm import SimilarityConfig
+    from enhanced_vllm.config import OPERATING_POINTS
+
+    assert SimilarityConfig(target_precision=0.9).similarity_threshold == OPERATING_POINTS[0.90][0]
+    picked = SimilarityConfig(target_precision=0.89)  # the smallest tabulated precision >= it
+    assert (picked.similarity_threshold, picked.short_question_threshold) == OPERATING_POINTS[0.90]
+    assert SimilarityConfig(target_precision=0.95).short_question_threshold is None
+    thresholds = [OPERATING_POINTS[p][0] for p in sorted(OPERATING_POINTS)]
+    assert thresholds == sorted(thresholds), "a higher precision never comes from a lower threshold"
+    with pytest.raises(ConfigError, match="not both"):
+        SimilarityConfig(target_precision=0.9, similarity_threshold=0.7)
+    with pytest.raises(ConfigError, match="above the highest"):
+        SimilarityConfig(target_precision=0.99)
+    monkeypatch.setenv("ENHANCED_VLLM_SIMILARITY_TARGET_PRECISION", "0.92")
+    assert SimilarityConfig().similarity_threshold == OPERATING_POINTS[0.92][0]
