@@ -7,7 +7,11 @@ Handled, per sentence:
 - coordinated attributes: "What are the capital and the population of France?" -> one per attribute;
 - coordinated entities: "What is the GDP of Brazil, Peru and Chile?" / "Compare the area of X and Y.";
 - independent noun phrases: "What is the GDP of India as well as the area of Peru?";
-- coordinated verbs sharing an object: "How do I install and configure nginx?".
+- coordinated verbs sharing an object: "How do I install and configure nginx?";
+- "as well as" / "along with" + its / his / her: "What is the population of Tokyo as well as its area?";
+- pronouns: "they" / "them" / "their" point back to the last plural noun ("What do lions eat and
+  where do they live?"), others to the last name (or a sentence-initial one: "Tesla makes cars. Who
+  founded it?"); a bare "and why?" reuses the first clause ("When did Rome fall and why?").
 Conjunctions: and, as well as, along with, plus, "&", and comma lists. Kept whole: questions that
 only look compound ("difference between A and B", "A vs B", titles such as "Pride and Prejudice",
 compound nouns such as "rock and roll").
@@ -37,9 +41,13 @@ _VERB_COORDINATION = re.compile(
     r"\s+(?P<object>.+)$"
 )
 _DETERMINER = re.compile(r"^(?:the|a|an|its|their|his|her|this|that|these|those|my|your|our)\b", re.I)
+_BARE_WH = frozenset({"why", "how", "where", "when"})
+_BARE_WH_REPLACES = re.compile(r"^(?:when|where|why|how)\b", re.I)  # the first clause's own wh-word
 _LEADING_CONJUNCTION = re.compile(r"^(?:and|also|plus|then)\s*,?\s+", re.I)
 _NOT_VERBS = frozenset("the a an of in on for to with my your our its their".split())
 _POSSESSIVES = frozenset({"its", "his", "their"})
+_PLURAL_PRONOUNS = frozenset({"they", "them", "their"})
+_LEADING_POSSESSIVE = re.compile(r"^(?:its|his|her)\s+", re.I)  # "their" may point back to a plural head
 
 
 def _finish(text: str) -> str:
@@ -62,16 +70,49 @@ def _subject(clause: str) -> str | None:
             current = []
     if current:
         runs.append(current)
-    return " ".join(runs[-1]) if runs else None
+    if runs:
+        return " ".join(runs[-1])
+    return _leading_proper_noun(words)
 
 
-def _resolve_pronouns(clause: str, subject: str | None) -> str:
-    if subject is None:
-        return clause
+def _leading_proper_noun(words: list[str]) -> str | None:
+    """A sentence-initial subject ("Tesla makes cars."), which the capitalisation rule cannot tell
+    from "The" or "What": a first word the bundled POS tagger reads as a noun, followed by a verb."""
+    from enhanced_vllm.nlp.resources import pos_tagger
+
+    if len(words) < 2 or not words[0][:1].isupper():
+        return None
+    (first, first_tag), (_, next_tag) = pos_tagger().tag([w.strip(",;.") for w in words[:2]])
+    return first if first_tag in ("NOUN", "PROPN") and next_tag in ("VERB", "AUX") else None
+
+
+def _plural_referent(clause: str) -> str | None:
+    """What "they" / "them" / "their" in a later clause most likely means: the last plural-looking
+    noun of ``clause`` ("What do lions eat" -> "lions"), by the bundled POS tagger."""
+    from enhanced_vllm.nlp.resources import pos_tagger
+
+    words = [w.strip(",;") for w in clause.rstrip("?.!").split()]
+    plural = [
+        i
+        for i, (word, tag) in enumerate(pos_tagger().tag(words))
+        if tag in ("NOUN", "PROPN") and word.lower().endswith("s") and not word.lower().endswith(("ss", "us", "is"))
+    ]
+    if not plural:
+        return None
+    last = plural[-1]
+    with_article = last > 0 and words[last - 1].lower() in ("the", "these", "those")
+    return " ".join(words[last - 1 : last + 1] if with_article else words[last : last + 1])
+
+
+def _resolve_pronouns(clause: str, subject: str | None, plural: str | None = None) -> str:
+    """Pronouns replaced: plural ones by ``plural`` (else ``subject``), the others by ``subject``."""
 
     def replace(match: re.Match) -> str:
-        word = match.group(0)
-        return f"{subject}'s" if word.lower() in _POSSESSIVES else subject
+        word = match.group(0).lower()
+        referent = (plural or subject) if word in _PLURAL_PRONOUNS else subject
+        if referent is None:
+            return match.group(0)
+        return f"{referent}'s" if word in _POSSESSIVES else referent
 
     return re.sub(r"\b(?:it|he|she|they|him|them|its|his|their)\b", replace, clause, flags=re.I)
 
@@ -98,6 +139,9 @@ def _noun_phrases(conjuncts: list[str]) -> list[str] | None:
     if tails[0] and all(c[:1].isupper() and " of " not in c for c in conjuncts[1:]):  # "the GDP of X, Y and Z"
         head = conjuncts[0][: tails[0].start()]
         return [conjuncts[0]] + [f"{head} of {c}" for c in conjuncts[1:]]
+    if tails[0] and all(_LEADING_POSSESSIVE.match(c) for c in conjuncts[1:]):  # "the area of Peru and its GDP"
+        tail = conjuncts[0][tails[0].start() :]
+        return [conjuncts[0]] + [_LEADING_POSSESSIVE.sub("the ", c) + tail for c in conjuncts[1:]]
     if all(tails):  # "the GDP of India as well as the area of Peru"
         return conjuncts
     if " of " in conjuncts[-1] and not any(" of " in c for c in conjuncts[:-1]) and _DETERMINER.match(conjuncts[0]):
@@ -135,6 +179,10 @@ def _split_verbs(sentence: str) -> list[str] | None:
     return [_finish(f"{match.group('prefix')} {verb} {match.group('object')}") for verb in verbs]
 
 
+def _mentions_plural_pronoun(clauses: list[str]) -> bool:
+    return any(re.search(r"\b(?:they|them|their)\b", clause, re.I) for clause in clauses)
+
+
 def _decompose_sentence(sentence: str) -> list[str]:
     sentence = sentence.strip()
     if _KEEP_WHOLE.search(sentence):
@@ -142,9 +190,12 @@ def _decompose_sentence(sentence: str) -> list[str]:
     clauses = _CLAUSE_SPLIT.split(sentence.rstrip("?.!"))
     if len(clauses) > 1:
         subject = _subject(clauses[0])
+        plural = _plural_referent(clauses[0]) if _mentions_plural_pronoun(clauses[1:]) else None
         questions = _decompose_sentence(_finish(clauses[0]))
         for clause in clauses[1:]:
-            questions.extend(_decompose_sentence(_finish(_resolve_pronouns(clause, subject))))
+            if clause.strip().lower() in _BARE_WH and _BARE_WH_REPLACES.match(clauses[0]):
+                clause = _BARE_WH_REPLACES.sub(clause.strip(), clauses[0], count=1)  # "When did X fall and why?"
+            questions.extend(_decompose_sentence(_finish(_resolve_pronouns(clause, subject, plural))))
         return questions
     text = sentence.rstrip("?.!").strip()
     return _split_noun_phrases(text) or _split_verbs(text) or [sentence]
@@ -159,7 +210,8 @@ def decompose(question: str) -> list[str]:
         if i > 0:  # "What is the capital of France? And what is its population?"
             sentence = _resolve_pronouns(_LEADING_CONJUNCTION.sub("", sentence), subject)
             sentence = sentence[:1].upper() + sentence[1:]
-        subject = _subject(sentence) or subject
+        if i + 1 < len(sentences):  # only a later sentence reads it
+            subject = _subject(sentence) or subject
         for sub_question in _decompose_sentence(sentence):
             if sub_question not in questions:
                 questions.append(sub_question)

@@ -50,6 +50,29 @@ CASES = {
         "What were the causes of World War I?",
         "What were the consequences of World War I?",
     ],
+    # "as well as" / "along with" + a possessive pointing back to the entity (written here, not from dev)
+    "What is the population of Tokyo as well as its area?": [
+        "What is the population of Tokyo?",
+        "What is the area of Tokyo?",
+    ],
+    "What was the birthplace of Mozart along with his nationality?": [
+        "What was the birthplace of Mozart?",
+        "What was the nationality of Mozart?",
+    ],
+    # plural pronouns point back to the plural noun; a bare "and why?" reuses the first clause
+    "What do lions eat and where do they live?": ["What do lions eat?", "Where do lions live?"],
+    "What causes earthquakes and how can we predict them?": [
+        "What causes earthquakes?",
+        "How can we predict earthquakes?",
+    ],
+    "Who were the Beatles and when did they break up?": ["Who were the Beatles?", "When did the Beatles break up?"],
+    "When did the Roman Empire fall and why?": ["When did the Roman Empire fall?", "Why did the Roman Empire fall?"],
+    "Tesla makes cars. Who founded it?": ["Tesla makes cars.", "Who founded Tesla?"],  # a sentence-initial name
+    "What is the area of Peru and its GDP and its capital?": [
+        "What is the area of Peru?",
+        "What is the GDP of Peru?",
+        "What is the capital of Peru?",
+    ],
 }
 KEPT_WHOLE = [
     "What is the difference between Mexico and Turkey?",
@@ -58,6 +81,7 @@ KEPT_WHOLE = [
     "What is the relationship between supply and demand?",
     "Is Apple bigger than Airbus?",
     "Which is better, Python vs Java?",
+    "What are the exports of Chile and their value?",  # "their" is the exports': no guess
 ]
 
 
