@@ -21,6 +21,7 @@ from vllm import SamplingParams
 from enhanced_vllm.bench import _enhanced, _plain, _throughput, describe_engine
 from enhanced_vllm.config import HandlerConfig, SimilarityConfig, VLLMConfig
 from enhanced_vllm.engine import EnhancedAsyncLLM
+from enhanced_vllm.errors import ConfigError
 from enhanced_vllm.loopwatch import LoopWatch
 
 CONFIGS = {
@@ -51,7 +52,11 @@ def ratio_interval(product: list[float], plain: list[float], seed: int = 0) -> t
 
 
 def _config(name: str) -> tuple[HandlerConfig, dict[str, Any]]:
-    return (CONFIGS[name], {}) if name in CONFIGS else VARIANTS[name]
+    if name in CONFIGS:
+        return CONFIGS[name], {}
+    if name in VARIANTS:
+        return VARIANTS[name]
+    raise ConfigError(f"unknown sweep configuration {name!r}; known: {', '.join([*CONFIGS, *VARIANTS])}")
 
 
 async def sweep(

@@ -30,6 +30,13 @@ async def test_a_small_sweep_measures_each_configuration_side_by_side_and_where_
     assert not engine.flights.by_key
 
 
+async def test_an_unknown_configuration_is_a_typed_error_naming_the_known_ones(engine):
+    from enhanced_vllm import ConfigError
+
+    with pytest.raises(ConfigError, match="semantic_only"):
+        await sweep(engine, [2], tokens=4, rounds=1, configs=["exact_typo"])
+
+
 def test_the_plot_shows_each_configuration_beside_plain(tmp_path):
     from enhanced_vllm.sweep import plot_sweep
 
