@@ -73,13 +73,20 @@ class _Request:
     question: Question  # what the semantic stage and NLP look at
     similar_results: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # context added to the prompt
 
-    def split_tokenization_kwargs(self) -> tuple[dict[str, Any] | None, tuple, dict[str, Any]]:
-        """vLLM's ``tokenization_kwargs`` (its argument after ``lora_request``), and the other engine
-        arguments without them."""
+    @property
+    def tokenization_kwargs(self) -> dict[str, Any] | None:
+        """vLLM's ``tokenization_kwargs``: its ``add_request`` argument after ``lora_request``."""
+        if len(self.engine_args) > 2:  # (arrival_time, lora_request, tokenization_kwargs, ...)
+            return self.engine_args[2]
+        return self.engine_kwargs.get("tokenization_kwargs")
+
+    def without_tokenization_kwargs(self) -> tuple[tuple, dict[str, Any]]:
+        """The other engine arguments (the renderer has used ``tokenization_kwargs`` up)."""
         args, kwargs = self.engine_args, dict(self.engine_kwargs)
-        if len(args) > 2:  # (arrival_time, lora_request, tokenization_kwargs, ...)
-            return args[2], (*args[:2], None, *args[3:]), kwargs
-        return kwargs.pop("tokenization_kwargs", None), args, kwargs
+        if len(args) > 2:
+            return (*args[:2], None, *args[3:]), kwargs
+        kwargs.pop("tokenization_kwargs", None)
+        return args, kwargs
 
 
 class EnhancedAsyncLLM(AsyncLLM):
@@ -286,8 +293,7 @@ class EnhancedAsyncLLM(AsyncLLM):
             if request.similar_results:  # the key covers the prompt the engine really sees
                 request.prompt = prompt = found.context.replace("\0", enhanced) if found.context else enhanced
 
-        tokenization_kwargs, _, _ = request.split_tokenization_kwargs()
-        key = self._cache_key(prompt, params, lora_request, tenant, found, tokenization_kwargs)
+        key = self._cache_key(prompt, params, lora_request, tenant, found, request.tokenization_kwargs)
         if key is None:
             self.stats.count("bypassed")
             return await self._start_generation(None, None, request)
@@ -421,8 +427,8 @@ class EnhancedAsyncLLM(AsyncLLM):
         (vLLM's ``add_request`` argument after ``lora_request``) used up by the rendering."""
         if vllm_internals.is_rendered(request.prompt) or isinstance(request.prompt, EngineCoreRequest):
             return request.prompt, request.engine_args, request.engine_kwargs
-        tokenization_kwargs, args, kwargs = request.split_tokenization_kwargs()
-        return await vllm_internals.render_prompt(self, request.prompt, tokenization_kwargs), args, kwargs
+        rendered = await vllm_internals.render_prompt(self, request.prompt, request.tokenization_kwargs)
+        return rendered, *request.without_tokenization_kwargs()
 
     async def _abort_engine(self, engine_request_id: str) -> None:
         await AsyncLLM.abort(self, engine_request_id, internal=True)

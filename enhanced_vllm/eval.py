@@ -17,7 +17,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from enhanced_vllm.config import SimilarityConfig
+from enhanced_vllm.semantic import operating_point
 from enhanced_vllm.semantic.cache import SemanticCache
 
 BASELINE_THRESHOLD = 0.8  # the original design's fixed cosine threshold, no guard
@@ -29,20 +32,16 @@ def read_jsonl(path: str | Path) -> list[dict]:
 
 
 def _scores(rows: list[dict], hits: list[bool], lookup_ms: list[float]) -> dict[str, Any]:
-    labels = [int(r.get("label", 0)) for r in rows]
-    true_hits = sum(h and y == 1 for h, y in zip(hits, labels, strict=True))
-    positives, negatives = sum(labels), len(labels) - sum(labels)
-    precision = true_hits / sum(hits) if sum(hits) else 0.0
-    recall = true_hits / positives if positives else 0.0
+    labels = np.asarray([int(r.get("label", 0)) for r in rows])
+    result = {key: round(value, 4) for key, value in operating_point.scores(np.asarray(hits), labels).items()}
+    precision, recall = result["precision"], result["recall"]
     return {
         "n": len(rows),
         "hits": sum(hits),
-        "precision": round(precision, 4),
-        "recall": round(recall, 4),
+        "precision": precision,
+        "recall": recall,
         "f1": round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0,
-        "false_hit_rate": round(sum(h and y == 0 for h, y in zip(hits, labels, strict=True)) / negatives, 4)
-        if negatives
-        else 0.0,
+        "false_hit_rate": result["false_hit_rate"],
         "lookup_ms_p50": round(statistics.median(lookup_ms), 3),
     }
 
@@ -85,8 +84,6 @@ def evaluate_paraphrase(
 def _operating_point(cache: SemanticCache, rows: list[dict], splits: int, target_precision: float) -> dict:
     """The curve (with the guard and the short-question rule as configured) and, when the data has
     both labels, the held-out estimate of choosing the operating point on half of it."""
-    from enhanced_vllm.semantic import operating_point
-
     config = cache.config
     features = operating_point.PairFeatures.of(cache, rows)
     shipped = (config.similarity_threshold, config.short_question_threshold)

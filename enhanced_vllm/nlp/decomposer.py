@@ -41,12 +41,13 @@ _VERB_COORDINATION = re.compile(
     r"\s+(?P<object>.+)$"
 )
 _DETERMINER = re.compile(r"^(?:the|a|an|its|their|his|her|this|that|these|those|my|your|our)\b", re.I)
-_BARE_WH = frozenset({"why", "how", "where", "when"})
-_BARE_WH_REPLACES = re.compile(r"^(?:when|where|why|how)\b", re.I)  # the first clause's own wh-word
+_BARE_WH = ("why", "how", "where", "when")
+_BARE_WH_REPLACES = re.compile(rf"^(?:{'|'.join(_BARE_WH)})\b", re.I)  # the first clause's own wh-word
 _LEADING_CONJUNCTION = re.compile(r"^(?:and|also|plus|then)\s*,?\s+", re.I)
 _NOT_VERBS = frozenset("the a an of in on for to with my your our its their".split())
 _POSSESSIVES = frozenset({"its", "his", "their"})
 _PLURAL_PRONOUNS = frozenset({"they", "them", "their"})
+_PLURAL_PRONOUN = re.compile(rf"\b(?:{'|'.join(_PLURAL_PRONOUNS)})\b", re.I)
 _LEADING_POSSESSIVE = re.compile(r"^(?:its|his|her)\s+", re.I)  # "their" may point back to a plural head
 
 
@@ -180,7 +181,7 @@ def _split_verbs(sentence: str) -> list[str] | None:
 
 
 def _mentions_plural_pronoun(clauses: list[str]) -> bool:
-    return any(re.search(r"\b(?:they|them|their)\b", clause, re.I) for clause in clauses)
+    return any(_PLURAL_PRONOUN.search(clause) for clause in clauses)
 
 
 def _decompose_sentence(sentence: str) -> list[str]:

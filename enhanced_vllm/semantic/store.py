@@ -61,7 +61,6 @@ class SemanticStore:
         self._collection = collection
         self._ttl = ttl
         self._max_entries = max_entries
-        self._shared = shared
         self._refresh_interval = refresh_interval
         self.index = VectorIndex(dimension, device)
         self._loaded_until = 0.0  # created_at of the newest entry pulled from Chroma
