@@ -189,8 +189,9 @@ class SimilarityConfig(_Validated, BaseSettings):
     context_threshold: float = Field(default=0.6, ge=0, le=1)  # similar Q&A added as context
     vector_dimension: int = Field(default=384, gt=0)
     embedding_model: str | None = None  # None: bundled all-MiniLM-L6-v2
-    # torch CPU threads of this process (embedding is its only torch work): 1 leaves the other cores to
-    # the engine; on a 2-core machine it cut the semantic hit from ~53 to ~36 ms. None: torch's default.
+    # torch CPU threads of this process (embedding is its only torch work), on a CPU or a GPU embedder: 1
+    # leaves the other cores to the engine; on a 2-core machine it cut the semantic hit from ~53 to ~36 ms.
+    # None: torch's default.
     embedding_threads: int | None = Field(default=1, ge=1)
     # auto: bfloat16 where the hardware has native bf16 (same dev-set hits, embedding ~13 -> ~8 ms here)
     embedding_dtype: Literal["auto", "float32", "bfloat16"] = "auto"

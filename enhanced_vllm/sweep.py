@@ -2,7 +2,7 @@
 concurrency and pipeline configuration, with a bootstrap interval so that 0.97 can be told from 1.0.
 
 For each configuration and concurrency C: one warm-up batch per side, then ``rounds`` rounds of C
-unique prompts at once (``ignore_eos``, ``tokens`` each) through ``EnhancedAsyncLLM.generate`` and
+unique prompts at once (``ignore_eos``, ``tokens`` each) through ``EnhancedAsyncLLM.add_request`` and
 through ``AsyncLLM.add_request`` on the same engine object, the two sides alternating order. The
 ratio is sum(product) / sum(plain) over the rounds; its 95 % interval resamples the paired rounds.
 Each configuration also reports, per side, the event loop's lag and the busiest threads' CPU time

@@ -51,7 +51,7 @@ class SemanticCache:
         self.embedder = embedder or shared_embedder(
             self.config.embedding_model, self.config.embedding_dtype, self.config.embedding_device
         )
-        if self.config.embedding_threads is not None and self.embedder.device == "cpu":
+        if self.config.embedding_threads is not None:  # on a GPU too: its CPU pool only spins there
             import torch
 
             torch.set_num_threads(self.config.embedding_threads)
