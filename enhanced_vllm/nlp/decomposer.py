@@ -3,15 +3,24 @@
 
 Handled, per sentence:
 - clause coordination: "Who founded Apple and when did it go public?" -> two questions, pronouns in
-  the second replaced by the first clause's subject ("When did Apple go public?");
-- coordinated attributes: "What are the capital and the population of France?" -> one per attribute;
-- coordinated entities: "What is the GDP of Brazil, Peru and Chile?" / "Compare the area of X and Y.";
+  the second replaced by the first clause's subject ("When did Apple go public?"); also after an
+  imperative ("Explain recursion and describe its uses.") and inside a frame ("Can you explain how X
+  works and what it is made of?" -> "Can you explain what X is made of?");
+- coordinated attributes: "What are the capital and the population of France?" -> one per attribute,
+  also "the area of Peru and the GDP";
+- coordinated entities: "What is the GDP of Brazil, Peru and Chile?" / "... of France and of Peru" /
+  "Compare the area of X and (or with) Y.";
 - independent noun phrases: "What is the GDP of India as well as the area of Peru?";
-- coordinated verbs sharing an object: "How do I install and configure nginx?";
+- coordinated verbs sharing an object: "How do I install and configure nginx?", phrasal verbs ("set
+  up and secure"), and a pronoun object ("How do I install Docker and configure it?");
 - "as well as" / "along with" + its / his / her: "What is the population of Tokyo as well as its area?";
 - pronouns: "they" / "them" / "their" point back to the last plural noun ("What do lions eat and
-  where do they live?"), others to the last name (or a sentence-initial one: "Tesla makes cars. Who
-  founded it?"); a bare "and why?" reuses the first clause ("When did Rome fall and why?").
+  where do they live?"); "he" / "she" after "Who is the CEO of X" to that role; others to the last
+  name (with its "the"), a sentence-initial one ("Tesla makes cars. Who founded it?"), else the first
+  clause's noun phrase ("Who invented the telephone and when was it invented?"); a closing "its N"
+  reads "the N of X"; a bare "and why?" / "and when?" reuses the first clause ("Who founded Nike and
+  when?" -> "When was Nike founded?"), "and what about Peru?" asks it of Peru;
+- "What's" lists keep their "What's"; "; " between two questions separates them.
 Conjunctions: and, as well as, along with, plus, "&", and comma lists. Kept whole: questions that
 only look compound ("difference between A and B", "A vs B", titles such as "Pride and Prejudice",
 compound nouns such as "rock and roll").
@@ -27,22 +36,50 @@ _LIST_SEPARATOR = re.compile(rf"\s*,\s*(?:{_CONJ}\s+)?|\s+{_CONJ}\s+", re.I)
 _KEEP_WHOLE = re.compile(
     r"\b(?:between|vs\.?|versus|differ(?:ence|ences|ent)?|similarit(?:y|ies)|relationship|both)\b", re.I
 )
+_IMPERATIVE = r"(?:explain|describe|define|summari[sz]e|list|name|compare)"
+_IMPERATIVE_START = re.compile(rf"^(?:{_IMPERATIVE}|tell me|give me|show me)\b", re.I)
 _CLAUSE_START = (
-    r"(?:when|where|who|whom|whose|what|which|why|how|is|are|was|were|did|does|do|can|could|should|will|would|has|have)"
+    r"(?:when|where|who|whom|whose|what|which|why|how|is|are|was|were|did|does|do|can|could|should|will|would|has|have"
+    rf"|{_IMPERATIVE})"
 )
 _CLAUSE_SPLIT = re.compile(rf"\s*,?\s+{_CONJ}\s+(?={_CLAUSE_START}\b)", re.I)
 _NP_PREFIX = re.compile(
-    r"^(?P<wh>what|who|which)\s+(?P<cop>is|are|was|were)\s+(?P<body>.+)$"
-    r"|^(?P<verb>compare|tell me|give me|list|name|show me|find)\s+(?P<body2>.+)$",
+    r"^(?P<wh>what|who|which)(?:\s+(?P<cop>is|are|was|were)|(?P<contracted>'s))\s+(?P<body>.+)$"
+    r"|^(?P<verb>compare|tell me|give me|list|name|show me|find|explain|describe)\s+(?P<body2>.+)$",
     re.I,
 )
+_PARTICLE = r"(?:\s+(?:up|down|out|in|off|back|over))?"  # phrasal verbs: "set up", "back up"
+_VERB = rf"[a-z]+{_PARTICLE}"
+_DOER = r"(?P<prefix>.*?\b(?:I|you|we|one|to|can|should))"
 _VERB_COORDINATION = re.compile(
-    rf"^(?P<prefix>.*?\b(?:I|you|we|one|to|can|should))\s+(?P<verbs>[a-z]+(?:\s*,\s*[a-z]+)*\s*,?\s+{_CONJ}\s+[a-z]+)"
-    r"\s+(?P<object>.+)$"
+    rf"^{_DOER}\s+(?P<verbs>{_VERB}(?:\s*,\s*{_VERB})*\s*,?\s+{_CONJ}\s+{_VERB})\s+(?P<object>.+)$"
 )
+# "How do I install Docker and configure it?": the second verb's pronoun is the first verb's object
+_VERB_PHRASES = re.compile(
+    rf"^{_DOER}\s+(?P<first>{_VERB})\s+(?P<object>.+?)\s*,?\s+(?:and then|and|then)\s+"
+    rf"(?P<second>{_VERB})\s+(?:it|them)$"
+)
+_ARTICLE = re.compile(r"^(?:the|a|an)\s", re.I)
 _DETERMINER = re.compile(r"^(?:the|a|an|its|their|his|her|this|that|these|those|my|your|our)\b", re.I)
 _BARE_WH = ("why", "how", "where", "when")
 _BARE_WH_REPLACES = re.compile(rf"^(?:{'|'.join(_BARE_WH)})\b", re.I)  # the first clause's own wh-word
+_WHAT_ABOUT = re.compile(r"^(?:what|how)\s+about\s+(?P<entity>.+)$", re.I)  # "... and what about Peru?"
+_COPULA_NP = re.compile(r"^(?:what|who)\s+(?:is|are|was|were)\s+(?P<np>.+)$", re.I)  # "What is machine learning"
+_AUX_NP = re.compile(  # "How does photosynthesis work"
+    r"^(?:how|why|when|where|what)\s+(?:does|do|did|is|was|can|could|will|would|should)\s+(?P<np>.+?)\s+[a-z]+$", re.I
+)
+_IMPERATIVE_NP = re.compile(rf"^{_IMPERATIVE}\s+(?P<np>.+)$", re.I)  # "Explain recursion"
+# "Can you explain how a jet engine works": the frame a later "what it is made of" is asked in
+_EMBEDDING_FRAME = re.compile(
+    r"^(?P<frame>(?:can|could) you (?:explain|tell me)|tell me|explain|do you know)\s+"
+    r"(?P<inner>(?:how|why|when|where|what)\s+(?P<np>.+?)\s+[a-z]+)$",
+    re.I,
+)
+_OBJECT_NP = re.compile(
+    r"^(?:who|what)\s+(?P<verb>[a-z]+ed|[a-z]+s)\s+(?P<np>.+)$", re.I
+)  # "Who invented the telephone"
+_AGENT = re.compile(r"^who\s+(?P<verb>[a-z]+ed)\s+(?P<np>.+)$", re.I)  # "Who founded Nike" -> "Nike was founded"
+_PERSONAL_PRONOUNS = frozenset({"he", "she", "him", "his", "her"})
 _LEADING_CONJUNCTION = re.compile(r"^(?:and|also|plus|then)\s*,?\s+", re.I)
 _NOT_VERBS = frozenset("the a an of in on for to with my your our its their".split())
 _POSSESSIVES = frozenset({"its", "his", "their"})
@@ -54,16 +91,19 @@ _LEADING_POSSESSIVE = re.compile(r"^(?:its|his|her)\s+", re.I)  # "their" may po
 def _finish(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip(" ,;")
     text = text.rstrip("?.!").rstrip()
-    return text[:1].upper() + text[1:] + "?"
+    end = "." if _IMPERATIVE_START.match(text) else "?"
+    return text[:1].upper() + text[1:] + end
 
 
 def _subject(clause: str) -> str | None:
     """The entity a later clause's pronoun refers to: the last run of capitalised words (not the
-    first word), else the noun phrase after the verb."""
+    first word), else a sentence-initial name, else the clause's noun phrase (``_noun_phrase``)."""
     words = clause.rstrip("?.!").split()
-    runs, current = [], []
+    runs, starts, current = [], [], []
     for i, word in enumerate(words):
         if i > 0 and word[:1].isupper() and word != "I":
+            if not current:
+                starts.append(i)
             current.append(word.strip(",;"))
         else:
             if current:
@@ -72,8 +112,32 @@ def _subject(clause: str) -> str | None:
     if current:
         runs.append(current)
     if runs:
-        return " ".join(runs[-1])
-    return _leading_proper_noun(words)
+        run, start = runs[-1], starts[-1]
+        return " ".join(["the", *run] if start > 0 and words[start - 1] == "the" else run)  # "the Eiffel Tower"
+    return _leading_proper_noun(words) or _noun_phrase(" ".join(words))
+
+
+_AUXILIARIES = frozenset("is are was were does do did has have can could will would should".split())
+
+
+def _noun_phrase(clause: str) -> str | None:
+    """A short noun phrase the clause is about: after a copula ("What is machine learning"), between
+    an auxiliary and the verb ("How does photosynthesis work") or after the verb ("Who invented the
+    telephone")."""
+    for pattern in (_COPULA_NP, _AUX_NP, _IMPERATIVE_NP, _EMBEDDING_FRAME, _OBJECT_NP):
+        match = pattern.match(clause)
+        if match is None or (pattern is _OBJECT_NP and match.group("verb").lower() in _AUXILIARIES):
+            continue
+        words = match.group("np").split()
+        if 1 <= len(words) <= 4 and not _AUXILIARIES.intersection(w.lower() for w in words):
+            return match.group("np")
+    return None
+
+
+def _person(clause: str) -> str | None:
+    """Who "he" / "she" means after "Who is the CEO of Microsoft": the role, not the company."""
+    match = re.match(r"^who\s+(?:is|was)\s+(?P<np>the\s+.+?)[?.!]?$", clause, re.I)
+    return match.group("np") if match else None
 
 
 def _leading_proper_noun(words: list[str]) -> str | None:
@@ -105,15 +169,25 @@ def _plural_referent(clause: str) -> str | None:
     return " ".join(words[last - 1 : last + 1] if with_article else words[last : last + 1])
 
 
-def _resolve_pronouns(clause: str, subject: str | None, plural: str | None = None) -> str:
-    """Pronouns replaced: plural ones by ``plural`` (else ``subject``), the others by ``subject``."""
+def _resolve_pronouns(clause: str, subject: str | None, plural: str | None = None, person: str | None = None) -> str:
+    """Pronouns replaced: plural ones by ``plural`` (else ``subject``), personal ones by ``person``
+    (else ``subject``), the others by ``subject``. A closing possessive phrase reads "the N of X"
+    ("what is its capital" -> "what is the capital of France"), another one "X's"."""
+
+    def referent(word: str) -> str | None:
+        if word in _PLURAL_PRONOUNS:
+            return plural or subject
+        return (person or subject) if word in _PERSONAL_PRONOUNS else subject
+
+    closing = re.search(r"\b(?P<pronoun>its|his|her|their)\s+(?P<np>\w+(?:\s+\w+){0,2})(?P<end>[?.!]?)$", clause, re.I)
+    if closing and (target := referent(closing.group("pronoun").lower())) is not None:
+        clause = f"{clause[: closing.start()]}the {closing.group('np')} of {target}{closing.group('end')}"
 
     def replace(match: re.Match) -> str:
         word = match.group(0).lower()
-        referent = (plural or subject) if word in _PLURAL_PRONOUNS else subject
-        if referent is None:
+        if (target := referent(word)) is None:
             return match.group(0)
-        return f"{referent}'s" if word in _POSSESSIVES else referent
+        return f"{target}'s" if word in _POSSESSIVES else target
 
     return re.sub(r"\b(?:it|he|she|they|him|them|its|his|their)\b", replace, clause, flags=re.I)
 
@@ -140,6 +214,12 @@ def _noun_phrases(conjuncts: list[str]) -> list[str] | None:
     if tails[0] and all(c[:1].isupper() and " of " not in c for c in conjuncts[1:]):  # "the GDP of X, Y and Z"
         head = conjuncts[0][: tails[0].start()]
         return [conjuncts[0]] + [f"{head} of {c}" for c in conjuncts[1:]]
+    if tails[0] and all(c.startswith("of ") for c in conjuncts[1:]):  # "the capital of X and of Y"
+        head = conjuncts[0][: tails[0].start()]
+        return [conjuncts[0]] + [f"{head} {c}" for c in conjuncts[1:]]
+    if tails[0] and all(_ARTICLE.match(c) and " of " not in c for c in conjuncts[1:]):  # "the area of X and the GDP"
+        tail = conjuncts[0][tails[0].start() :]
+        return [conjuncts[0]] + [c + tail for c in conjuncts[1:]]
     if tails[0] and all(_LEADING_POSSESSIVE.match(c) for c in conjuncts[1:]):  # "the area of Peru and its GDP"
         tail = conjuncts[0][tails[0].start() :]
         return [conjuncts[0]] + [_LEADING_POSSESSIVE.sub("the ", c) + tail for c in conjuncts[1:]]
@@ -156,16 +236,23 @@ def _split_noun_phrases(sentence: str) -> list[str] | None:
     if not match:
         return None
     body = match.group("body") or match.group("body2")
+    if (match.group("verb") or "").lower() == "compare":  # "Compare the area of X with Y"
+        body = re.sub(r"\s+(?:with|to|against)\s+", " and ", body, count=1)
     conjuncts = [c for c in _LIST_SEPARATOR.split(body) if c]
     if len(conjuncts) < 2:
         return None
     determiner = _DETERMINER.match(conjuncts[0])
     if determiner:  # "the capital and currency of X": the second conjunct shares "the"
-        conjuncts = [c if _DETERMINER.match(c) or c[:1].isupper() else f"{determiner.group(0)} {c}" for c in conjuncts]
+        conjuncts = [
+            c if _DETERMINER.match(c) or c[:1].isupper() or c.startswith("of ") else f"{determiner.group(0)} {c}"
+            for c in conjuncts
+        ]
     phrases = _noun_phrases(conjuncts)
     if phrases is None:
         return None
     wh = (match.group("wh") or "What").capitalize()
+    if match.group("contracted"):  # "What's the capital of X and Y?" keeps its "What's"
+        return [_finish(f"{wh}'s {phrase}") for phrase in phrases]
     past = (match.group("cop") or "").lower() in ("was", "were")
     return [_finish(f"{wh} {_copula(phrase, past)} {phrase}") for phrase in phrases]
 
@@ -180,6 +267,32 @@ def _split_verbs(sentence: str) -> list[str] | None:
     return [_finish(f"{match.group('prefix')} {verb} {match.group('object')}") for verb in verbs]
 
 
+def _split_verb_phrases(sentence: str) -> list[str] | None:
+    if (match := _VERB_PHRASES.match(sentence)) is None or match.group("second").lower() in _NOT_VERBS:
+        return None
+    prefix, thing = match.group("prefix"), match.group("object")
+    return [_finish(f"{prefix} {match.group(verb)} {thing}") for verb in ("first", "second")]
+
+
+def _bare_wh(wh: str, first: str) -> str:
+    """A bare "and why?" asked of the first clause: "When did Rome fall and why?" -> "Why did Rome
+    fall?"; "Who founded Nike and when?" -> "When was Nike founded?"."""
+    if _BARE_WH_REPLACES.match(first):
+        return _BARE_WH_REPLACES.sub(wh, first, count=1)
+    if (match := _AGENT.match(first)) is not None:
+        return f"{wh} was {match.group('np')} {match.group('verb')}"
+    return wh
+
+
+def _what_about(clause: str, first: str, subject: str | None) -> str:
+    """ "What is the currency of India and what about Peru?": the first clause, about Peru."""
+    match = _WHAT_ABOUT.match(clause.strip())
+    if match is None or subject is None or subject not in first:
+        return clause
+    at = first.rindex(subject)
+    return first[:at] + match.group("entity") + first[at + len(subject) :]
+
+
 def _mentions_plural_pronoun(clauses: list[str]) -> bool:
     return any(_PLURAL_PRONOUN.search(clause) for clause in clauses)
 
@@ -192,19 +305,26 @@ def _decompose_sentence(sentence: str) -> list[str]:
     if len(clauses) > 1:
         subject = _subject(clauses[0])
         plural = _plural_referent(clauses[0]) if _mentions_plural_pronoun(clauses[1:]) else None
+        person = _person(clauses[0])
         questions = _decompose_sentence(_finish(clauses[0]))
         for clause in clauses[1:]:
-            if clause.strip().lower() in _BARE_WH and _BARE_WH_REPLACES.match(clauses[0]):
-                clause = _BARE_WH_REPLACES.sub(clause.strip(), clauses[0], count=1)  # "When did X fall and why?"
-            questions.extend(_decompose_sentence(_finish(_resolve_pronouns(clause, subject, plural))))
+            if clause.strip().lower() in _BARE_WH:
+                clause = _bare_wh(clause.strip(), clauses[0])
+            clause = _what_about(clause, clauses[0], subject)
+            if (frame := _EMBEDDING_FRAME.match(clauses[0])) and re.match(r"^(?:how|why|when|where|what)\b", clause):
+                clause = f"{frame.group('frame')} {clause.strip()}"  # "... and what it is made of"
+            questions.extend(_decompose_sentence(_finish(_resolve_pronouns(clause, subject, plural, person))))
         return questions
     text = sentence.rstrip("?.!").strip()
-    return _split_noun_phrases(text) or _split_verbs(text) or [sentence]
+    return _split_noun_phrases(text) or _split_verbs(text) or _split_verb_phrases(text) or [sentence]
 
 
 def decompose(question: str) -> list[str]:
     """Self-contained sub-questions of ``question``; a simple question maps to itself."""
-    sentences = [s for s in _SENTENCE_END.split(question.strip()) if s.strip()]
+    text = question.strip()
+    if text.endswith("?"):  # "What is X; who is Y?": two questions
+        text = re.sub(r"\s*;\s+(\w)", lambda m: "? " + m.group(1).upper(), text)
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
     questions: list[str] = []
     subject = None
     for i, sentence in enumerate(sentences):
