@@ -1,6 +1,7 @@
 """Cache values: a finished ``RequestOutput`` as msgpack data (never pickle), optionally zlib
 compressed. The first byte says which, so processes with different compression settings can share
-one Redis. Anything that does not decode into the expected shape raises :class:`CorruptEntry`.
+one Redis. Anything that does not decode into the expected shape raises :class:`CorruptEntry`, and so
+does a value over ``MAX_VALUE_BYTES`` stored or decompressed (a decompression bomb stops at the limit).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from vllm.outputs import CompletionOutput, RequestOutput
 
 FORMAT_VERSION = 1
 _RAW, _ZLIB = b"r", b"z"
+MAX_VALUE_BYTES = 64 << 20  # far above any answer (a 128k-token output with logprobs is ~10 MB)
 
 
 class CorruptEntry(ValueError):
@@ -67,9 +69,16 @@ def encode(output: RequestOutput, compress: bool = False) -> bytes:
 def decode(blob: bytes, request_id: str) -> RequestOutput:
     """Rebuild a finished ``RequestOutput`` for ``request_id``."""
     try:
+        if len(blob) > MAX_VALUE_BYTES:
+            raise CorruptEntry(f"cache value of {len(blob)} bytes > {MAX_VALUE_BYTES}")
         tag, body = blob[:1], blob[1:]
         if tag == _ZLIB:
-            body = zlib.decompress(body)
+            inflater = zlib.decompressobj()
+            body = inflater.decompress(body, MAX_VALUE_BYTES)
+            if inflater.unconsumed_tail:
+                raise CorruptEntry(f"cache value inflates past {MAX_VALUE_BYTES} bytes")
+            if not inflater.eof:
+                raise CorruptEntry("truncated compressed cache value")
         elif tag != _RAW:
             raise CorruptEntry(f"unknown cache value format {tag!r}")
         data = msgpack.unpackb(body, raw=False, strict_map_key=False)
