@@ -105,6 +105,7 @@ class EnhancedVLLMHandler:
             "llm_running": llm.is_running and not llm.errored,
             "memory_entries": len(llm.memory),
             **llm.stats.snapshot(),
+            **({f"redis_{name}": n for name, n in llm.redis.counts.items()} if llm.redis is not None else {}),
         }
 
 

@@ -48,6 +48,8 @@ class RedisCache:
         self._retry_interval = retry_interval
         self._suspended_until = 0.0
         self.last_error: str | None = None
+        self.failures = 0  # failed calls (each suspends Redis for the retry interval)
+        self.reconnects = 0  # successes after a failure: Redis back in the path
 
     def _full_key(self, tenant: str, key: str) -> str:
         return f"{self._prefix}:{tenant}:{key}"
@@ -57,6 +59,7 @@ class RedisCache:
         return time.monotonic() >= self._suspended_until
 
     def _failed(self, operation: str, exc: Exception) -> None:
+        self.failures += 1
         if self.last_error is None:
             logger.warning("Redis %s failed (%r); serving from memory and engine", operation, exc)
         self.last_error = f"{operation}: {exc!r}"
@@ -65,6 +68,7 @@ class RedisCache:
     def _succeeded(self) -> None:
         if self.last_error is not None:
             logger.info("Redis at %s is reachable again", self._url)
+            self.reconnects += 1
         self.last_error = None
 
     async def lookup(self, tenant: str, key: str) -> bytes | None:
@@ -106,9 +110,13 @@ class RedisCache:
             await self._client.ping()
         except (RedisError, OSError) as exc:
             self._failed("ping", exc)
-            return {"status": "unhealthy", "url": self._url, "error": self.last_error}
+            return {"status": "unhealthy", "url": self._url, "error": self.last_error, **self.counts}
         self._succeeded()
-        return {"status": "healthy", "url": self._url}
+        return {"status": "healthy", "url": self._url, **self.counts}
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"failures": self.failures, "reconnects": self.reconnects}
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import uuid
+
+from vllm.sampling_params import RequestOutputKind
 
 from enhanced_vllm import CacheConfig, CacheType, EnhancedVLLMHandler
 from tests.helpers import EXACT_ONLY, collect, greedy, unique_prompt
@@ -57,3 +65,87 @@ async def test_unreachable_redis_from_the_start(engine):
     assert (await collect(engine, prompt, params))[-1].metadata["cache_level"] == "memory"
     health = await EnhancedVLLMHandler(llm=engine).health_check()
     assert health["status"] == "degraded" and "error" in health["components"]["redis"]
+
+
+READER = textwrap.dedent(
+    """
+    import asyncio, sys
+    from enhanced_vllm.cache import codec
+    from enhanced_vllm.cache.redis import RedisCache
+
+    async def main(url, prefix, tenant, digest):
+        redis = RedisCache(url, ttl=60, prefix=prefix)
+        print(codec.decode(await redis.lookup(tenant, digest), "reader").outputs[0].text)
+        await redis.close()
+
+    asyncio.run(main(*sys.argv[1:]))
+    """
+)
+
+
+async def test_redis_sigkilled_under_mixed_load_then_restarted(engine, redis_server, tmp_path):
+    """240 requests, 64 at a time (misses, exact hits, streams), Redis SIGKILLed mid-run and
+    restarted: no request fails, health goes degraded then healthy, the failures and the
+    reconnect are counted, and what is written after the restart is readable by another process."""
+    if not redis_server.running:
+        redis_server.start()
+    prefix = f"storm-{uuid.uuid4().hex[:6]}"
+    config = CacheConfig(
+        cache_type=CacheType.REDIS,
+        redis_url=redis_server.url,
+        redis_key_prefix=prefix,
+        redis_timeout=0.2,
+        redis_retry_interval=0.3,
+    )
+    engine.configure(config, EXACT_ONLY)
+    handler = EnhancedVLLMHandler(llm=engine)
+    answered = [unique_prompt("a storm petrel") for _ in range(16)]
+    for prompt in answered:
+        await collect(engine, prompt, greedy(max_tokens=8))
+    rng = random.Random(3)
+    gate = asyncio.Semaphore(64)
+
+    async def one(i: int):
+        kind = ("hit", "miss", "stream")[i % 3]
+        prompt = rng.choice(answered) if kind == "hit" else unique_prompt(f"squall {i}")
+        params = greedy(
+            max_tokens=8, kind=RequestOutputKind.DELTA if kind == "stream" else RequestOutputKind.CUMULATIVE
+        )
+        async with gate:
+            outputs = await collect(engine, prompt, params)
+        return kind, outputs
+
+    load = asyncio.gather(*(one(i) for i in range(240)))
+    await asyncio.sleep(0.5)
+    redis_server.process.send_signal(signal.SIGKILL)
+    redis_server.process.wait()
+    redis_server.process = None
+    await asyncio.sleep(0.5)
+    assert (await handler.health_check())["status"] == "degraded"
+    redis_server.start()
+    results = await load
+    assert len(results) == 240
+    for kind, outputs in results:
+        assert outputs[-1].finished and outputs[-1].outputs[0].finish_reason == "length", kind
+        if kind == "stream":
+            assert sum(len(o.outputs[0].token_ids) for o in outputs) == 8
+
+    await asyncio.sleep(0.4)  # past the retry interval
+    assert (await handler.health_check())["status"] == "healthy"
+    stats = handler.get_stats()
+    assert stats["redis_failures"] >= 1 and stats["redis_reconnects"] >= 1, stats
+
+    prompt, params = unique_prompt("after the storm"), greedy(max_tokens=8)
+    written = await collect(engine, prompt, params)
+    await engine.flush_cache_writes()
+    key = engine.keys.build(prompt, params)
+    script = tmp_path / "reader.py"
+    script.write_text(READER)
+    read = subprocess.run(
+        [sys.executable, str(script), redis_server.url, prefix, key.tenant, key.digest],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert read.returncode == 0, read.stderr[-2000:]
+    assert read.stdout.strip().splitlines()[-1] == written[-1].text.strip().splitlines()[-1]
