@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 
 from vllm.sampling_params import RequestOutputKind
@@ -149,3 +150,61 @@ async def test_redis_sigkilled_under_mixed_load_then_restarted(engine, redis_ser
     )
     assert read.returncode == 0, read.stderr[-2000:]
     assert read.stdout.strip().splitlines()[-1] == written[-1].text.strip().splitlines()[-1]
+
+
+class SlowProxy:
+    """A loopback TCP proxy in front of Redis whose replies are held for ``delay`` seconds."""
+
+    def __init__(self, target_port: int, delay: float) -> None:
+        self.target_port, self.delay = target_port, delay
+        self.server: asyncio.Server | None = None
+        self.connections: list[asyncio.Task] = []
+
+    async def start(self) -> str:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return f"redis://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/0"
+
+    async def _serve(self, client_reader, client_writer) -> None:
+        redis_reader, redis_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+
+        async def pipe(reader, writer, delay: float) -> None:
+            try:
+                while data := await reader.read(65536):
+                    await asyncio.sleep(delay)
+                    writer.write(data)
+                    await writer.drain()
+            except (ConnectionError, asyncio.CancelledError):
+                pass
+            finally:
+                writer.close()
+
+        piping = asyncio.gather(pipe(client_reader, redis_writer, 0), pipe(redis_reader, client_writer, self.delay))
+        self.connections.append(piping)
+        await piping
+
+    async def stop(self) -> None:
+        self.server.close()
+        for piping in self.connections:
+            piping.cancel()
+
+
+async def test_slow_redis_costs_a_request_at_most_the_timeout(engine, redis_server):
+    if not redis_server.running:
+        redis_server.start()
+    proxy = SlowProxy(redis_server.port, delay=3.0)
+    url = await proxy.start()
+    timeout = 0.3
+    engine.configure(CacheConfig(cache_type=CacheType.REDIS, redis_url=url, redis_timeout=timeout), EXACT_ONLY)
+    try:
+        prompt, params = unique_prompt("a slow tide"), greedy(max_tokens=4)
+        key = engine.keys.build(prompt, params)
+        started = time.perf_counter()
+        assert await engine.exact.lookup(key, "slow") is None  # the Redis level gives up: a miss
+        waited = time.perf_counter() - started
+        assert timeout * 0.8 <= waited < timeout + 0.2, waited
+        outputs = await collect(engine, prompt, params)  # Redis suspended now: straight to the engine
+        assert outputs[-1].finished and outputs[-1].text
+        assert engine.redis.failures >= 1
+    finally:
+        await proxy.stop()
+        engine.configure(CacheConfig(), EXACT_ONLY)
