@@ -7,6 +7,7 @@
 # Then, one call each, back to back (the machine goes cold 30 s after a call), outputs under $OUT:
 #   CONC=64,256 ROUNDS=8 [CONFIGS=exact,all_features,nlp_only,...] [REUSE=] \
 #   bash benchmarks/gpu_sweeps.sh smol|dummy1b|dummy8b|profile [CONFIG]|answers
+# (profile: PCONC=256 for the concurrency, PMODEL=/tmp/ev/models/dummy-llama-8b for a dummy shape, made by dummy8b)
 set -uo pipefail
 export PYTHONPATH=$PWD:/tmp/ev/site:/tmp/ev/extra HF_HUB_OFFLINE=1 ENHANCED_VLLM_MODELS_DIR=/tmp/ev/models
 export VLLM_LOGGING_STREAM=ext://sys.stderr VLLM_LOGGING_LEVEL=WARNING PATH=/tmp/ev/bin:/tmp/ev/site/bin:$PATH
@@ -21,7 +22,9 @@ case $1 in
              --hidden 4096 --layers 32 --heads 32 --kv-heads 8 --ffn 14336 > /dev/null &&
           $SWEEP --model /tmp/ev/models/dummy-llama-8b --load-format dummy --plot $OUT/gpu-h200-sweep-dummy-llama-8b.png \
           > $OUT/gpu-h200-sweep-dummy-llama-8b.json 2> $OUT/dummy8b.err ;;
-  profile) python3 benchmarks/profile_loop.py --conc ${PCONC:-64} --tokens 128 --batches 4 --config ${2:-all_features} > $OUT/gpu-h200-profile-${2:-all_features}-${PCONC:-64}.json 2> $OUT/profile.err ;;
+  profile) python3 benchmarks/profile_loop.py --conc ${PCONC:-64} --tokens 128 --batches 4 --config ${2:-all_features} \
+             ${PMODEL:+--model $PMODEL --load-format dummy} > $OUT/gpu-h200-profile-${2:-all_features}-${PCONC:-64}.json \
+             2> $OUT/profile.err ;;
   answers) python3 -m pip install -q --no-index --no-deps --target /tmp/ev/extra .gpuextra/*.whl 2>&1 | tail -1
           python3 -m enhanced_vllm.cli eval answers --json > $OUT/gpu-answers.json 2> $OUT/answers.err
           python3 -m pytest -q -p no:cacheprovider tests/answers/test_reference_answers.py > $OUT/gpu-pytest-answers.txt 2>&1 ;;

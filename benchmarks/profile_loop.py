@@ -2,7 +2,7 @@
 through the product (all default features) and through plain ``AsyncLLM`` on the same engine.
 
 Usage: python benchmarks/profile_loop.py [--conc 256] [--tokens 128] [--batches 3] [--top 25]
-                                        [--config all_features|exact]
+                                        [--config all_features|exact] [--model M [--load-format dummy]]
 Prints one JSON object: per side, wall seconds, tokens/s, the event loop's lag (how late a 1 ms
 timer fires) with the busiest threads' CPU time, and the top functions by own time (on Python 3.12
 cProfile's monitoring covers every thread: the stage's worker threads show up in the list too).
@@ -36,8 +36,13 @@ def _top(profile: cProfile.Profile, count: int) -> list[dict]:
     ]
 
 
-async def main(concurrency: int, tokens: int, batches: int, top: int, config: str) -> dict:
-    llm = EnhancedAsyncLLM.from_engine_args(VLLMConfig().to_engine_args(), handler_config=CONFIGS["exact"])
+async def main(
+    concurrency: int, tokens: int, batches: int, top: int, config: str, model: str | None, load_format: str | None
+) -> dict:
+    engine_args = {"model": model, **({"load_format": load_format} if load_format else {})}
+    llm = EnhancedAsyncLLM.from_engine_args(
+        VLLMConfig(engine_args=engine_args).to_engine_args(), handler_config=CONFIGS["exact"]
+    )
     params = SamplingParams(temperature=0, max_tokens=tokens, ignore_eos=True)
     result = {**describe_engine(llm), "config": config, "concurrency": concurrency, "tokens": tokens}
     try:
@@ -72,5 +77,8 @@ if __name__ == "__main__":
     parser.add_argument("--batches", type=int, default=3)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--config", choices=sorted(CONFIGS), default="all_features")
+    parser.add_argument("--model", help="default: the bundled model")
+    parser.add_argument("--load-format", help="e.g. dummy (random weights of the model's shape)")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.conc, args.tokens, args.batches, args.top, args.config))))
+    result = main(args.conc, args.tokens, args.batches, args.top, args.config, args.model, args.load_format)
+    print(json.dumps(asyncio.run(result)))
