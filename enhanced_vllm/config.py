@@ -172,7 +172,10 @@ class SimilarityConfig(_Validated, BaseSettings):
             return data
         if {"similarity_threshold", "short_question_threshold"} & data.keys():
             raise ValueError("give target_precision or the thresholds, not both")
-        target = float(data["target_precision"])
+        try:
+            target = float(data["target_precision"])
+        except (TypeError, ValueError):
+            raise ValueError(f"target_precision must be a number, got {data['target_precision']!r}") from None
         reachable = [point for point in OPERATING_POINTS if point >= target]
         if not reachable:
             raise ValueError(f"target_precision {target} is above the highest measured point {max(OPERATING_POINTS)}")

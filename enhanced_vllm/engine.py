@@ -609,10 +609,13 @@ class EnhancedAsyncLLM(AsyncLLM):
 
     async def cleanup(self, timeout: float = 5.0) -> bool:
         """Finish pending cache writes (at most ``timeout`` s), close Redis and the semantic stage and
-        shut the engine down; False (and a warning) if some writes were still pending."""
+        shut the engine down; False (and a warning) if some writes were still pending: those are
+        dropped (a Redis write is one command, so an entry is whole or absent)."""
         flushed = await self.flush_cache_writes(timeout)
         if not flushed:
             logger.warning("cleanup: cache writes still pending after %.1f s were dropped", timeout)
+        for task in list(self._background):
+            task.cancel()
         if self.redis is not None:
             await self.redis.close()
         if self.semantic is not None:

@@ -35,6 +35,15 @@ def _info(output: EnhancedRequestOutput, model_name: str) -> dict[str, Any]:
     return {**response_metadata_of(output, model_name), "usage": usage_of(output)}
 
 
+def chat_dicts(messages: Sequence[ChatMessage], system_prompt: str | None = None) -> list[dict[str, str]]:
+    """LlamaIndex messages as the role/content dicts chat templates take, ``system_prompt`` first
+    unless the messages start with their own."""
+    chat = [{"role": m.role.value, "content": m.content or ""} for m in messages]
+    if system_prompt and not (chat and chat[0]["role"] == "system"):
+        chat.insert(0, {"role": "system", "content": system_prompt})
+    return chat
+
+
 class EnhancedVLLM(EngineSettings, LLM):
     """LlamaIndex LLM on vLLM in this process, with exact and semantic caching in front.
 
@@ -62,10 +71,7 @@ class EnhancedVLLM(EngineSettings, LLM):
     # --- requests ----------------------------------------------------------------------------
 
     def _chat_prompt(self, messages: Sequence[ChatMessage]) -> tuple[str, str | None]:
-        chat = [{"role": m.role.value, "content": m.content or ""} for m in messages]
-        if self.system_prompt and not (chat and chat[0]["role"] == "system"):
-            chat.insert(0, {"role": "system", "content": self.system_prompt})
-        return self.runtime().llm.render_chat(chat)
+        return self.runtime().llm.render_chat(chat_dicts(messages, self.system_prompt))
 
     def _completion_prompt(self, prompt: str, formatted: bool) -> str:
         return prompt if formatted else self.completion_to_prompt(prompt)

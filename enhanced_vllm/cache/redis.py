@@ -12,6 +12,7 @@ default pool raises ``MaxConnectionsError`` past 100 and would take Redis out of
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -118,5 +119,9 @@ class RedisCache:
     def counts(self) -> dict[str, int]:
         return {"failures": self.failures, "reconnects": self.reconnects}
 
-    async def close(self) -> None:
-        await self._client.aclose()
+    async def close(self, timeout: float = 1.0) -> None:
+        """Close the pool, waiting at most ``timeout`` s for connections stuck on a slow server."""
+        try:
+            await asyncio.wait_for(self._client.aclose(), timeout)
+        except (RedisError, OSError, asyncio.TimeoutError) as exc:
+            logger.debug("closing the Redis pool at %s: %r", self._url, exc)

@@ -180,7 +180,10 @@ class SlowProxy:
 
         piping = asyncio.gather(pipe(client_reader, redis_writer, 0), pipe(redis_reader, client_writer, self.delay))
         self.connections.append(piping)
-        await piping
+        try:
+            await piping
+        except asyncio.CancelledError:  # stop(): the connection is dropped
+            pass
 
     async def stop(self) -> None:
         self.server.close()
