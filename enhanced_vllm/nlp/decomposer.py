@@ -72,14 +72,14 @@ _IMPERATIVE_NP = re.compile(rf"^{_IMPERATIVE}\s+(?P<np>.+)$", re.I)  # "Explain 
 # "Can you explain how a jet engine works": the frame a later "what it is made of" is asked in
 _EMBEDDING_FRAME = re.compile(
     r"^(?P<frame>(?:can|could) you (?:explain|tell me)|tell me|explain|do you know)\s+"
-    r"(?P<inner>(?:how|why|when|where|what)\s+(?P<np>.+?)\s+[a-z]+)$",
+    r"(?:how|why|when|where|what)\s+(?P<np>.+?)\s+[a-z]+$",
     re.I,
 )
-_OBJECT_NP = re.compile(
-    r"^(?:who|what)\s+(?P<verb>[a-z]+ed|[a-z]+s)\s+(?P<np>.+)$", re.I
-)  # "Who invented the telephone"
+# "Who invented the telephone"
+_OBJECT_NP = re.compile(r"^(?:who|what)\s+(?P<verb>[a-z]+ed|[a-z]+s)\s+(?P<np>.+)$", re.I)
 _AGENT = re.compile(r"^who\s+(?P<verb>[a-z]+ed)\s+(?P<np>.+)$", re.I)  # "Who founded Nike" -> "Nike was founded"
 _PERSONAL_PRONOUNS = frozenset({"he", "she", "him", "his", "her"})
+_AUXILIARIES = frozenset("is are was were does do did has have can could will would should".split())
 _LEADING_CONJUNCTION = re.compile(r"^(?:and|also|plus|then)\s*,?\s+", re.I)
 _NOT_VERBS = frozenset("the a an of in on for to with my your our its their".split())
 _POSSESSIVES = frozenset({"its", "his", "their"})
@@ -115,9 +115,6 @@ def _subject(clause: str) -> str | None:
         run, start = runs[-1], starts[-1]
         return " ".join(["the", *run] if start > 0 and words[start - 1] == "the" else run)  # "the Eiffel Tower"
     return _leading_proper_noun(words) or _noun_phrase(" ".join(words))
-
-
-_AUXILIARIES = frozenset("is are was were does do did has have can could will would should".split())
 
 
 def _noun_phrase(clause: str) -> str | None:
