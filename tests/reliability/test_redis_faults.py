@@ -102,16 +102,15 @@ async def test_redis_sigkilled_under_mixed_load_then_restarted(engine, redis_ser
     handler = EnhancedVLLMHandler(llm=engine)
     answered = [unique_prompt("a storm petrel") for _ in range(16)]
     for prompt in answered:
-        await collect(engine, prompt, greedy(max_tokens=8))
+        await collect(engine, prompt, greedy(max_tokens=8, ignore_eos=True))
     rng = random.Random(3)
     gate = asyncio.Semaphore(64)
 
     async def one(i: int):
         kind = ("hit", "miss", "stream")[i % 3]
         prompt = rng.choice(answered) if kind == "hit" else unique_prompt(f"squall {i}")
-        params = greedy(
-            max_tokens=8, kind=RequestOutputKind.DELTA if kind == "stream" else RequestOutputKind.CUMULATIVE
-        )
+        output_kind = RequestOutputKind.DELTA if kind == "stream" else RequestOutputKind.CUMULATIVE
+        params = greedy(max_tokens=8, kind=output_kind, ignore_eos=True)
         async with gate:
             outputs = await collect(engine, prompt, params)
         return kind, outputs
