@@ -21,10 +21,9 @@ import time
 from vllm import SamplingParams
 
 from enhanced_vllm.bench import _enhanced, _plain, _throughput, describe_engine
-from enhanced_vllm.config import SimilarityConfig, VLLMConfig
-from enhanced_vllm.engine import EnhancedAsyncLLM
+from enhanced_vllm.config import SimilarityConfig
 from enhanced_vllm.loopwatch import LoopWatch
-from enhanced_vllm.sweep import CONFIGS
+from enhanced_vllm.sweep import CONFIGS, bench_engine
 
 
 def _top(profile: cProfile.Profile, count: int) -> list[dict]:
@@ -39,10 +38,7 @@ def _top(profile: cProfile.Profile, count: int) -> list[dict]:
 async def main(
     concurrency: int, tokens: int, batches: int, top: int, config: str, model: str | None, load_format: str | None
 ) -> dict:
-    engine_args = {"model": model, **({"load_format": load_format} if load_format else {})}
-    llm = EnhancedAsyncLLM.from_engine_args(
-        VLLMConfig(engine_args=engine_args).to_engine_args(), handler_config=CONFIGS["exact"]
-    )
+    llm = bench_engine(model, load_format)
     params = SamplingParams(temperature=0, max_tokens=tokens, ignore_eos=True)
     result = {**describe_engine(llm), "config": config, "concurrency": concurrency, "tokens": tokens}
     try:

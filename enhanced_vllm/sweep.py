@@ -51,6 +51,17 @@ def ratio_interval(product: list[float], plain: list[float], seed: int = 0) -> t
     return sum(product) / sum(plain), low, high
 
 
+def bench_engine(model: str | None = None, load_format: str | None = None) -> EnhancedAsyncLLM:
+    """A fresh engine for a benchmark (``model`` None: the bundled one; ``load_format="dummy"``:
+    random weights of the model's shape), exact levels only until a configuration is chosen."""
+    engine_args: dict[str, Any] = {"model": model}
+    if load_format:
+        engine_args["load_format"] = load_format
+    return EnhancedAsyncLLM.from_engine_args(
+        VLLMConfig(engine_args=engine_args).to_engine_args(), handler_config=CONFIGS["exact"]
+    )
+
+
 def _config(name: str) -> tuple[HandlerConfig, dict[str, Any]]:
     if name in CONFIGS:
         return CONFIGS[name], {}
@@ -122,12 +133,7 @@ async def run_sweep_bench(
     from enhanced_vllm.bench import _measure_semantic
     from enhanced_vllm.workloads import reuse_rows
 
-    engine_args: dict[str, Any] = {"model": model}
-    if load_format:
-        engine_args["load_format"] = load_format
-    llm = EnhancedAsyncLLM.from_engine_args(
-        VLLMConfig(engine_args=engine_args).to_engine_args(), handler_config=CONFIGS["exact"]
-    )
+    llm = bench_engine(model, load_format)
     try:
         rows = await sweep(llm, concurrencies, tokens, rounds, configs)
         semantic = await _measure_semantic(llm, SamplingParams(temperature=0, max_tokens=32, ignore_eos=True), rounds)

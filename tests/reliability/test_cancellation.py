@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
 import random
 import uuid
 from collections import Counter
 
 from enhanced_vllm.cache import codec
-from tests.helpers import collect, greedy
+from tests.helpers import collect, greedy, rss_mib
 
 TOKENS = 24
 PARAMS = greedy(max_tokens=TOKENS, ignore_eos=True)
@@ -20,11 +19,6 @@ KINDS = ("cancelled", "finished", "memory", "coalesced", "engine")
 STREAMS = 1000
 WAVE = 100  # streams started together
 CANCEL_WITHIN_S = 1.5  # each is cancelled at a random time in this window (before or mid-stream)
-
-
-def _rss_mib() -> float:
-    with open(f"/proc/{os.getpid()}/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 async def _storm(llm, streams: int, answered: list[str], rng: random.Random) -> dict[str, int]:
@@ -73,13 +67,13 @@ async def test_a_thousand_cancelled_streams_leave_nothing_behind(llm):
     await _storm(llm, 200, answered, rng)  # warm-up: the first allocations and caches
     await _settled(llm)
     gc.collect()
-    tasks_before, rss_before = len(asyncio.all_tasks()), _rss_mib()
+    tasks_before, rss_before = len(asyncio.all_tasks()), rss_mib()
 
     outcome = await _storm(llm, STREAMS, answered, rng)
     await _settled(llm)
     gc.collect()
 
-    print(f"{outcome}, tasks {tasks_before} -> {len(asyncio.all_tasks())}, RSS +{_rss_mib() - rss_before:.1f} MiB")
+    print(f"{outcome}, tasks {tasks_before} -> {len(asyncio.all_tasks())}, RSS +{rss_mib() - rss_before:.1f} MiB")
     assert outcome["cancelled"] >= 0.4 * STREAMS, outcome  # cut mid-way; the rest (hits mostly) finished
     assert min(outcome.get(kind, 0) for kind in ("memory", "coalesced", "engine")) > 0, outcome
     assert llm.output_processor.get_num_unfinished_requests() == 0, "an engine request is still running"
@@ -88,4 +82,4 @@ async def test_a_thousand_cancelled_streams_leave_nothing_behind(llm):
         output = codec.decode(blob, "check")
         assert output.outputs[0].finish_reason == "length" and len(output.outputs[0].token_ids) == TOKENS
     assert len(asyncio.all_tasks()) <= tasks_before
-    assert _rss_mib() - rss_before < 64, "memory grew across the storm"
+    assert rss_mib() - rss_before < 64, "memory grew across the storm"

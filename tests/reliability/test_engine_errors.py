@@ -7,12 +7,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from vllm import exceptions
 from vllm.sampling_params import StructuredOutputsParams
 
-from tests.helpers import collect, greedy, unique_prompt
+from tests.helpers import VLLM_REQUEST_ERRORS, collect, greedy, unique_prompt
 
-REQUEST_ERRORS = (ValueError, *filter(None, [getattr(exceptions, "VLLMClientError", None)]))
 REFUSED = {
     "logprobs-over-the-engine-limit": (lambda: unique_prompt("a kite"), lambda: greedy(logprobs=10_000)),
     "prompt-longer-than-max-model-len": (lambda: "word " * 5000, greedy),
@@ -30,7 +28,7 @@ async def test_refused_request_raises_for_every_follower_and_caches_nothing(llm,
     prompt, params = make_prompt(), make_params()
     entries = len(llm.memory)
     results = await asyncio.gather(*(collect(llm, prompt, params) for _ in range(3)), return_exceptions=True)
-    assert all(isinstance(r, REQUEST_ERRORS) for r in results), results
+    assert all(isinstance(r, VLLM_REQUEST_ERRORS) for r in results), results
     assert len({f"{type(r).__name__}: {r}" for r in results}) == 1, "followers got another error"
     assert len(llm.memory) == entries and not llm.flights.by_key
     assert llm.output_processor.get_num_unfinished_requests() == 0

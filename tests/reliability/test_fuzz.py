@@ -10,15 +10,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from langchain_core import messages as lc
 from llama_index.core.base.llms.types import ChatMessage as LlamaMessage
-from vllm import exceptions
 from vllm.v1.engine.exceptions import EngineGenerateError
 
 from enhanced_vllm import CacheConfig, HandlerConfig, SimilarityConfig, VLLMConfig
 from enhanced_vllm.errors import ConfigError, EnhancedVLLMError
 from langchain_enhanced_vllm.chat_models import to_chat_dicts
-from tests.helpers import collect, greedy, unique_prompt
+from llamaindex_enhanced_vllm.llms import chat_dicts
+from tests.helpers import VLLM_REQUEST_ERRORS, collect, greedy, unique_prompt
 
-TYPED = (ValueError, TypeError, EnhancedVLLMError, *filter(None, [getattr(exceptions, "VLLMClientError", None)]))
+TYPED = (*VLLM_REQUEST_ERRORS, TypeError, EnhancedVLLMError)
 SETTINGS = settings(
     deadline=None,
     derandomize=True,
@@ -115,11 +115,7 @@ langchain_messages = st.lists(
 @settings(SETTINGS, max_examples=250)
 @given(messages=langchain_messages)
 async def test_langchain_messages_render_or_raise_a_typed_error(llm, messages):
-    try:
-        prompt, question = llm.render_chat(to_chat_dicts(messages))
-    except TYPED:
-        return
-    assert isinstance(prompt, str) and isinstance(question, str)
+    _renders_or_raises_a_typed_error(llm, lambda: to_chat_dicts(messages))
 
 
 llama_messages = st.lists(
@@ -135,10 +131,13 @@ llama_messages = st.lists(
 @settings(SETTINGS, max_examples=250)
 @given(messages=llama_messages)
 async def test_llamaindex_messages_render_or_raise_a_typed_error(llm, messages):
-    from llamaindex_enhanced_vllm.llms import chat_dicts
+    _renders_or_raises_a_typed_error(llm, lambda: chat_dicts(messages))
 
+
+def _renders_or_raises_a_typed_error(llm, convert) -> None:
+    """An adapter's conversion, then the engine's chat template: a prompt and a question, or a typed error."""
     try:
-        prompt, question = llm.render_chat(chat_dicts(messages))
+        prompt, question = llm.render_chat(convert())
     except TYPED:
         return
     assert isinstance(prompt, str) and isinstance(question, str)

@@ -7,20 +7,12 @@ import asyncio
 import time
 import uuid
 
-from vllm.v1.engine.async_llm import AsyncLLM
-
 from enhanced_vllm import CacheConfig, HandlerConfig, SimilarityConfig
+from enhanced_vllm.bench import _enhanced, _plain
 from tests.helpers import EXACT_ONLY, greedy
 
 REQUESTS = 1000
 BOUND = 50  # pending analyses and pending semantic stores
-
-
-async def _plain(llm, prompt, params):
-    queue = await AsyncLLM.add_request(llm, uuid.uuid4().hex, prompt, params)
-    while not (output := queue.get_nowait() or await queue.get()).finished:
-        pass
-    return output
 
 
 async def test_a_thousand_at_once_complete_and_the_stages_shed_work(engine, tmp_path):
@@ -34,7 +26,7 @@ async def test_a_thousand_at_once_complete_and_the_stages_shed_work(engine, tmp_
     similarity = SimilarityConfig(chroma_mode="persistent", chroma_path=tmp_path / "chroma", max_pending_stores=BOUND)
     engine.configure(CacheConfig(memory_cache_size=REQUESTS), handler, similarity)
     started = time.perf_counter()
-    running = asyncio.gather(*(_drain(engine, p, params) for p in prompts))
+    running = asyncio.gather(*(_enhanced(engine, p, params) for p in prompts))
     try:
         peak = {"analyses": 0, "stores": 0}
         while not running.done():
@@ -55,10 +47,3 @@ async def test_a_thousand_at_once_complete_and_the_stages_shed_work(engine, tmp_
         running.cancel()
         await engine.flush_cache_writes()
         engine.configure(CacheConfig(), EXACT_ONLY)
-
-
-async def _drain(llm, prompt, params):
-    queue = await llm.add_request(uuid.uuid4().hex, prompt, params)
-    while not (output := queue.get_nowait() or await queue.get()).finished:
-        pass
-    return output

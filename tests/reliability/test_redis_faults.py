@@ -14,7 +14,7 @@ import uuid
 from vllm.sampling_params import RequestOutputKind
 
 from enhanced_vllm import CacheConfig, CacheType, EnhancedVLLMHandler
-from tests.helpers import EXACT_ONLY, collect, greedy, unique_prompt
+from tests.helpers import EXACT_ONLY, SlowProxy, collect, greedy, unique_prompt
 
 
 async def test_redis_killed_mid_run_then_restarted(engine, redis_server):
@@ -149,45 +149,6 @@ async def test_redis_sigkilled_under_mixed_load_then_restarted(engine, redis_ser
     )
     assert read.returncode == 0, read.stderr[-2000:]
     assert read.stdout.strip().splitlines()[-1] == written[-1].text.strip().splitlines()[-1]
-
-
-class SlowProxy:
-    """A loopback TCP proxy in front of Redis whose replies are held for ``delay`` seconds."""
-
-    def __init__(self, target_port: int, delay: float) -> None:
-        self.target_port, self.delay = target_port, delay
-        self.server: asyncio.Server | None = None
-        self.connections: list[asyncio.Task] = []
-
-    async def start(self) -> str:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        return f"redis://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/0"
-
-    async def _serve(self, client_reader, client_writer) -> None:
-        redis_reader, redis_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-
-        async def pipe(reader, writer, delay: float) -> None:
-            try:
-                while data := await reader.read(65536):
-                    await asyncio.sleep(delay)
-                    writer.write(data)
-                    await writer.drain()
-            except (ConnectionError, asyncio.CancelledError):
-                pass
-            finally:
-                writer.close()
-
-        piping = asyncio.gather(pipe(client_reader, redis_writer, 0), pipe(redis_reader, client_writer, self.delay))
-        self.connections.append(piping)
-        try:
-            await piping
-        except asyncio.CancelledError:  # stop(): the connection is dropped
-            pass
-
-    async def stop(self) -> None:
-        self.server.close()
-        for piping in self.connections:
-            piping.cancel()
 
 
 async def test_slow_redis_costs_a_request_at_most_the_timeout(engine, redis_server):

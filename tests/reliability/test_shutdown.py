@@ -15,8 +15,7 @@ from enhanced_vllm import CacheConfig, CacheType, EnhancedAsyncLLM, HandlerConfi
 from enhanced_vllm.cache import codec
 from enhanced_vllm.cache.redis import RedisCache
 from enhanced_vllm.semantic.chroma_process import ChromaCollection
-from tests.helpers import collect, greedy, unique_prompt
-from tests.reliability.test_redis_faults import SlowProxy
+from tests.helpers import SlowProxy, collect, greedy, unique_prompt
 
 REQUESTS = 12
 

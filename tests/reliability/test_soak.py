@@ -13,8 +13,7 @@ import time
 import pytest
 
 from enhanced_vllm import CacheConfig, HandlerConfig, SimilarityConfig
-from tests.helpers import EXACT_ONLY, collect, greedy, unique_prompt
-from tests.reliability.test_cancellation import _rss_mib
+from tests.helpers import EXACT_ONLY, collect, greedy, rss_mib, unique_prompt
 
 SOAK_S = float(os.environ.get("ENHANCED_VLLM_SOAK_S", "120"))
 CLIENTS = 8
@@ -51,7 +50,7 @@ async def test_mixed_load_stays_healthy(engine, tmp_path, caplog):
 
     async def sample_rss() -> None:
         while time.monotonic() - started < SOAK_S:
-            rss.append(_rss_mib())
+            rss.append(rss_mib())
             l1_entries.append(len(engine.memory))
             await asyncio.sleep(SOAK_S / 20)
 
