@@ -35,8 +35,8 @@ from vllm import SamplingParams
 from enhanced_vllm.adapters import response_metadata_of, usage_of
 from enhanced_vllm.outputs import EnhancedRequestOutput
 from enhanced_vllm.prompts import NO_QUESTION
+from enhanced_vllm.tool_calls import ToolPlan, calls_text, plan_tools, result_text
 from langchain_enhanced_vllm._engine import EngineFields
-from langchain_enhanced_vllm.tool_calls import ToolPlan, plan_tools
 
 TOOL_CALL_BLOCKS = ("tool_call", "tool_use", "tool_call_chunk", "function_call")
 ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
@@ -66,10 +66,9 @@ def to_chat_dicts(messages: Sequence[BaseMessage]) -> list[dict[str, str]]:
         role = message.role if isinstance(message, ChatMessage) else ROLES.get(message.type, message.type)
         content = _text_of(message)
         if isinstance(message, AIMessage) and message.tool_calls:
-            calls = [{"name": c["name"], "arguments": c["args"]} for c in message.tool_calls]
-            content = (content + "\n" if content else "") + json.dumps(calls if len(calls) > 1 else calls[0])
+            content = calls_text(content, [(c["name"], c["args"]) for c in message.tool_calls])
         if isinstance(message, ToolMessage):
-            content = json.dumps({"tool_call_id": message.tool_call_id, "result": content})
+            content = result_text(message.tool_call_id, content)
         converted.append({"role": role, "content": content})
     return converted
 
@@ -99,7 +98,8 @@ class ChatEnhancedVLLM(EngineFields, BaseChatModel):
         kwargs = dict(kwargs)
         kwargs.pop("ls_structured_output_format", None)
         json_schema = kwargs.pop("response_format", None)
-        tool_plan = plan_tools(kwargs.pop("tools", None), kwargs.pop("tool_choice", None))
+        parallel = bool(kwargs.pop("parallel_tool_calls", False))
+        tool_plan = plan_tools(kwargs.pop("tools", None), kwargs.pop("tool_choice", None), parallel)
         chat = to_chat_dicts(messages)
         if tool_plan is not None:
             json_schema = tool_plan.json_schema

@@ -1,13 +1,20 @@
-"""``EnhancedVLLM``: a LlamaIndex LLM on the in-process ``EnhancedAsyncLLM``.
+"""``EnhancedVLLM``: a LlamaIndex ``FunctionCallingLLM`` on the in-process ``EnhancedAsyncLLM``.
 
 Truly async: ``acomplete``/``achat`` await the engine, ``astream_*`` yield tokens as they are
 generated without blocking the caller's loop. Chat goes through the model's chat template; cache
 hit information is in ``raw`` and ``additional_kwargs``. Prompts and default sampling match the
 LangChain adapter's, so both frameworks share one engine and one cache.
+
+Tool calls (``chat_with_tools``, ``FunctionAgent``) and structured output (``structured_predict``,
+``as_structured_llm``, through a forced tool call) are enforced by vLLM's guided JSON decoding with
+the core's tool plan (``enhanced_vllm.tool_calls``), the LangChain adapter's too: even the tiny
+bundled model returns valid calls and objects. A tool turn is cached for exact repeats only (with
+its calls); it is never a semantic hit.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
@@ -19,32 +26,65 @@ from llama_index.core.base.llms.types import (
     CompletionResponse,
     CompletionResponseAsyncGen,
     CompletionResponseGen,
+    ContentBlock,
     LLMMetadata,
     MessageRole,
+    TextBlock,
+    ToolCallBlock,
 )
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
-from llama_index.core.llms.llm import LLM
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.tools.types import BaseTool
 from vllm import SamplingParams
 
 from enhanced_vllm.adapters import EngineSettings, response_metadata_of, usage_of
 from enhanced_vllm.config import EngineArgsConfig
 from enhanced_vllm.outputs import EnhancedRequestOutput
+from enhanced_vllm.prompts import NO_QUESTION
+from enhanced_vllm.tool_calls import ToolPlan, calls_text, plan_tools, result_text
 
 
 def _info(output: EnhancedRequestOutput, model_name: str) -> dict[str, Any]:
     return {**response_metadata_of(output, model_name), "usage": usage_of(output)}
 
 
+def _content(message: ChatMessage) -> str:
+    """A message's text; tool calls and results written as the core writes them for every adapter."""
+    text = message.content or ""
+    calls = [(b.tool_name, b.tool_kwargs) for b in message.blocks if isinstance(b, ToolCallBlock)]
+    if calls:
+        return calls_text(text, calls)
+    if message.role == MessageRole.TOOL:
+        return result_text(message.additional_kwargs.get("tool_call_id"), text)
+    return text
+
+
 def chat_dicts(messages: Sequence[ChatMessage], system_prompt: str | None = None) -> list[dict[str, str]]:
     """LlamaIndex messages as the role/content dicts chat templates take, ``system_prompt`` first
     unless the messages start with their own."""
-    chat = [{"role": m.role.value, "content": m.content or ""} for m in messages]
+    chat = [{"role": m.role.value, "content": _content(m)} for m in messages]
     if system_prompt and not (chat and chat[0]["role"] == "system"):
         chat.insert(0, {"role": "system", "content": system_prompt})
     return chat
 
 
-class EnhancedVLLM(EngineSettings, LLM):
+def _reply(output: EnhancedRequestOutput, plan: ToolPlan | None) -> ChatMessage:
+    if plan is None:
+        return ChatMessage(role=MessageRole.ASSISTANT, content=output.text)
+    content, calls = plan.parse(output.text)
+    blocks: list[ContentBlock] = [TextBlock(text=content)] if content or not calls else []
+    blocks += [ToolCallBlock(tool_call_id=c["id"], tool_name=c["name"], tool_kwargs=c["args"]) for c in calls]
+    # also in the OpenAI shape under additional_kwargs, where LlamaIndex's streaming programs look for calls
+    openai_calls = [
+        {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": json.dumps(c["args"])}}
+        for c in calls
+    ]
+    extra = {"tool_calls": openai_calls} if calls else {}
+    return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=extra)
+
+
+class EnhancedVLLM(EngineSettings, FunctionCallingLLM):
     """LlamaIndex LLM on vLLM in this process, with exact and semantic caching in front.
 
     ``EnhancedVLLM()`` uses the bundled model; ``model=``/``engine_args=`` pick another and
@@ -65,13 +105,28 @@ class EnhancedVLLM(EngineSettings, LLM):
             context_window=context_window,
             num_output=self.max_tokens or 256,
             is_chat_model=True,
+            is_function_calling_model=True,
             model_name=self.model_name,
         )
 
     # --- requests ----------------------------------------------------------------------------
 
-    def _chat_prompt(self, messages: Sequence[ChatMessage]) -> tuple[str, str | None]:
-        return self.runtime().llm.render_chat(chat_dicts(messages, self.system_prompt))
+    def _chat_request(
+        self, messages: Sequence[ChatMessage], streaming: bool, kwargs: dict[str, Any]
+    ) -> tuple[str, SamplingParams, str | None, ToolPlan | None]:
+        """The rendered prompt, sampling params, the question the semantic stage sees, and the tool
+        plan (``tools`` in ``kwargs``: then the call is guided JSON, generated whole)."""
+        kwargs = dict(kwargs)
+        parallel = bool(kwargs.pop("parallel_tool_calls", False))
+        plan = plan_tools(kwargs.pop("tools", None), kwargs.pop("tool_choice", None), parallel)
+        chat = chat_dicts(messages, self.system_prompt)
+        if plan is not None:
+            chat = plan.instruct(chat)
+        prompt, question = self.runtime().llm.render_chat(chat)
+        if plan is None:
+            return prompt, self._params(streaming, kwargs), question, None
+        params = self.sampling_params(kwargs.pop("stop", None), False, plan.json_schema, **kwargs)
+        return prompt, params, NO_QUESTION, plan  # a tool call is not an answer to reuse for a paraphrase
 
     def _completion_prompt(self, prompt: str, formatted: bool) -> str:
         return prompt if formatted else self.completion_to_prompt(prompt)
@@ -86,10 +141,13 @@ class EnhancedVLLM(EngineSettings, LLM):
         info = _info(output, self.model_name)
         return CompletionResponse(text=output.text, raw=info, additional_kwargs=info)
 
-    def _chat_response(self, output: EnhancedRequestOutput) -> ChatResponse:
+    def _chat_response(
+        self, output: EnhancedRequestOutput, plan: ToolPlan | None, streamed: bool = False
+    ) -> ChatResponse:
+        """The reply; ``streamed``: the one chunk of a stream (its delta is the whole text)."""
         info = _info(output, self.model_name)
-        message = ChatMessage(role=MessageRole.ASSISTANT, content=output.text)
-        return ChatResponse(message=message, raw=info, additional_kwargs=info)
+        delta = output.text if streamed else None
+        return ChatResponse(message=_reply(output, plan), delta=delta, raw=info, additional_kwargs=info)
 
     def _deltas(self, prompt: str, params: SamplingParams, question: str | None) -> Iterator[tuple[str, str, Any]]:
         """(text so far, delta, info on the last) from the engine's DELTA outputs."""
@@ -144,36 +202,84 @@ class EnhancedVLLM(EngineSettings, LLM):
 
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        prompt, question = self._chat_prompt(messages)
-        return self._chat_response(self._final(prompt, self._params(False, kwargs), question))
+        prompt, params, question, plan = self._chat_request(messages, False, kwargs)
+        return self._chat_response(self._final(prompt, params, question), plan)
 
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        prompt, question = self._chat_prompt(messages)
-        deltas = self._deltas(prompt, self._params(True, kwargs), question)
+        prompt, params, question, plan = self._chat_request(messages, True, kwargs)
+        if plan is not None:
+
+            def call() -> ChatResponseGen:  # a tool call is generated whole: one chunk
+                yield self._chat_response(self._final(prompt, params, question), plan, streamed=True)
+
+            return call()
         return (
             ChatResponse(
                 message=ChatMessage(role=MessageRole.ASSISTANT, content=t), delta=d, raw=i, additional_kwargs=i
             )
-            for t, d, i in deltas
+            for t, d, i in self._deltas(prompt, params, question)
         )
 
     @llm_chat_callback()
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         runtime = await self.aruntime()
-        prompt, question = self._chat_prompt(messages)
-        output = await runtime.acomplete(prompt, self._params(False, kwargs), tenant=self.tenant, question=question)
-        return self._chat_response(output)
+        prompt, params, question, plan = self._chat_request(messages, False, kwargs)
+        output = await runtime.acomplete(prompt, params, tenant=self.tenant, question=question)
+        return self._chat_response(output, plan)
 
     @llm_chat_callback()
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
-        await self.aruntime()
-        prompt, question = self._chat_prompt(messages)
-        deltas = self._adeltas(prompt, self._params(True, kwargs), question)
+        runtime = await self.aruntime()
+        prompt, params, question, plan = self._chat_request(messages, True, kwargs)
 
         async def responses() -> ChatResponseAsyncGen:
-            async for text, delta, info in deltas:
+            if plan is not None:
+                output = await runtime.acomplete(prompt, params, tenant=self.tenant, question=question)
+                yield self._chat_response(output, plan, streamed=True)
+                return
+            async for text, delta, info in self._adeltas(prompt, params, question):
                 message = ChatMessage(role=MessageRole.ASSISTANT, content=text)
                 yield ChatResponse(message=message, delta=delta, raw=info, additional_kwargs=info)
 
         return responses()
+
+    # --- tools ---------------------------------------------------------------------------------
+
+    def _prepare_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        tool_choice: str | dict | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """``chat()`` arguments with the tools bound: ``tool_required`` (or ``tool_choice`` "required"
+        / a tool's name) forces a call; ``allow_parallel_tool_calls`` lets one reply call several."""
+        messages = list(chat_history or [])
+        if isinstance(user_msg, str):
+            user_msg = ChatMessage(role=MessageRole.USER, content=user_msg)
+        if user_msg is not None:
+            messages.append(user_msg)
+        return {
+            "messages": messages,
+            "tools": [tool.metadata.to_openai_tool() for tool in tools],
+            "tool_choice": tool_choice if tool_choice is not None else "required" if tool_required else "auto",
+            "parallel_tool_calls": allow_parallel_tool_calls,
+            **kwargs,
+        }
+
+    def get_tool_calls_from_response(
+        self, response: ChatResponse, error_on_no_tool_call: bool = True, **kwargs: Any
+    ) -> list[ToolSelection]:
+        calls = [
+            ToolSelection(tool_id=b.tool_call_id or "", tool_name=b.tool_name, tool_kwargs=b.tool_kwargs)
+            for b in response.message.blocks
+            if isinstance(b, ToolCallBlock)
+        ]
+        if not calls and error_on_no_tool_call:
+            raise ValueError(f"the model called no tool; it replied {response.message.content!r}")
+        return calls
