@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "CacheConfig": "config",
+    "CacheControl": "config",
     "CacheType": "config",
     "HandlerConfig": "config",
     "SimilarityConfig": "config",
@@ -28,6 +29,7 @@ _EXPORTS = {
 }
 __all__ = [
     "CacheConfig",
+    "CacheControl",
     "CacheType",
     "CacheUnavailable",
     "ConfigError",
@@ -46,7 +48,14 @@ __all__ = [
 
 if TYPE_CHECKING:
     from enhanced_vllm.collector import EnhancedRequestOutputCollector
-    from enhanced_vllm.config import CacheConfig, CacheType, HandlerConfig, SimilarityConfig, VLLMConfig
+    from enhanced_vllm.config import (
+        CacheConfig,
+        CacheControl,
+        CacheType,
+        HandlerConfig,
+        SimilarityConfig,
+        VLLMConfig,
+    )
     from enhanced_vllm.engine import EnhancedAsyncLLM
     from enhanced_vllm.errors import CacheUnavailable, ConfigError, EnhancedVLLMError, ModelNotAvailableError
     from enhanced_vllm.handler import EnhancedVLLMHandler, create_enhanced_system, get_global_factory

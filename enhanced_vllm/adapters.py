@@ -98,6 +98,11 @@ class EngineSettings(BaseModel):
             return self._runtime.llm.model_config.model
         return "SmolLM2-135M-Instruct"
 
+    def request_options(self, kwargs: dict[str, Any], question: str | None = None) -> dict[str, Any]:
+        """``add_request``'s own keywords for one call: this object's ``tenant``, the ``question``
+        and the call's ``cache_control`` (taken out of ``kwargs``; see ``CacheControl``)."""
+        return {"tenant": self.tenant, "question": question, "cache_control": kwargs.pop("cache_control", None)}
+
     def sampling_params(
         self,
         stop: list[str] | None,

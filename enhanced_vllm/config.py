@@ -147,6 +147,48 @@ OPERATING_POINTS: dict[float, tuple[float, float | None]] = {
 }
 
 
+CACHE_DIRECTIVES = ("no_cache", "no_store", "bypass", "no_semantic")  # also written with "-"
+
+
+class CacheControl(_Validated, BaseModel):
+    """What one request may do with the caches (``add_request(..., cache_control=...)`` and the
+    adapters' per-call ``cache_control=``): a ``CacheControl``, a dict of its fields, or HTTP-style
+    directives (``"no-cache, no-store"``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    no_cache: bool = False  # read nothing: no exact or semantic hit, no joining a shared generation
+    no_store: bool = False  # write nothing: not this answer, nor a semantic hit's copy in the exact levels
+    bypass: bool = False  # neither read nor write
+    semantic: bool = True  # False: the exact levels only (no semantic lookup for this request)
+
+    @property
+    def reads(self) -> bool:
+        return not (self.no_cache or self.bypass)
+
+    @property
+    def writes(self) -> bool:
+        return not (self.no_store or self.bypass)
+
+    @classmethod
+    def of(cls, value: CacheControl | dict[str, Any] | str | None) -> CacheControl:
+        if value is None:
+            return DEFAULT_CACHE_CONTROL
+        if isinstance(value, CacheControl):
+            return value
+        if isinstance(value, str):
+            directives = [d.strip().replace("-", "_") for d in value.split(",") if d.strip()]
+            if unknown := [d for d in directives if d not in CACHE_DIRECTIVES]:
+                raise ConfigError(f"unknown cache_control directives {unknown}; known: {', '.join(CACHE_DIRECTIVES)}")
+            return cls(**{d: True for d in directives if d != "no_semantic"}, semantic="no_semantic" not in directives)
+        if isinstance(value, dict):
+            return cls(**value)
+        raise ConfigError(f"cache_control must be a CacheControl, a dict or a string, not {type(value).__name__}")
+
+
+DEFAULT_CACHE_CONTROL = CacheControl()
+
+
 class SimilarityConfig(_Validated, BaseSettings):
     """Semantic cache and similar-question search on Chroma.
 

@@ -44,7 +44,7 @@ from enhanced_vllm.cache.keys import CacheKey, KeyBuilder, model_identity
 from enhanced_vllm.cache.memory import MemoryCache
 from enhanced_vllm.cache.singleflight import Flight, FlightRegistry
 from enhanced_vllm.collector import EnhancedRequestOutputCollector
-from enhanced_vllm.config import CacheConfig, CacheType, HandlerConfig, SimilarityConfig, VLLMConfig
+from enhanced_vllm.config import CacheConfig, CacheControl, CacheType, HandlerConfig, SimilarityConfig, VLLMConfig
 from enhanced_vllm.errors import ConfigError, EnhancedVLLMError
 from enhanced_vllm.nlp.analyzer import analysis_result
 from enhanced_vllm.nlp.background import BackgroundAnalyzer
@@ -87,6 +87,10 @@ class _Request:
             return (*args[:2], None, *args[3:]), kwargs
         kwargs.pop("tokenization_kwargs", None)
         return args, kwargs
+
+
+def _store_nothing(key: CacheKey, blob: bytes) -> None:
+    """The exact levels' store for a request that may not write (``no_store``)."""
 
 
 class EnhancedAsyncLLM(AsyncLLM):
@@ -268,12 +272,15 @@ class EnhancedAsyncLLM(AsyncLLM):
         *args: Any,
         tenant: str | None = None,
         question: str | None = None,
+        cache_control: CacheControl | dict[str, Any] | str | None = None,
         **kwargs: Any,
     ) -> RequestOutputCollector:
         """vLLM's ``add_request``. Ours: ``tenant`` isolates cache entries between tenants;
         ``question`` is the user's question inside a larger prompt (default: found in the prompt,
-        see ``enhanced_vllm.prompts``; ``NO_QUESTION``: none, the semantic stage does not run)."""
+        see ``enhanced_vllm.prompts``; ``NO_QUESTION``: none, the semantic stage does not run);
+        ``cache_control`` (:class:`CacheControl`) what this request may read from and write to the caches."""
         started = time.perf_counter()
+        control = CacheControl.of(cache_control)
         if self.errored:
             raise EngineDeadError()
         if isinstance(params, PoolingParams) or isinstance(prompt, AsyncGenerator):
@@ -288,7 +295,8 @@ class EnhancedAsyncLLM(AsyncLLM):
             self._find_question(prompt, question),
         )
         found = request.question
-        if self.context is not None and isinstance(prompt, str) and found.text is not None:
+        reads_semantic = control.reads and control.semantic
+        if self.context is not None and reads_semantic and isinstance(prompt, str) and found.text is not None:
             enhanced, request.similar_results = await self.context.enhance(found.text, tenant)
             if request.similar_results:  # the key covers the prompt the engine really sees
                 request.prompt = prompt = found.context.replace("\0", enhanced) if found.context else enhanced
@@ -297,12 +305,19 @@ class EnhancedAsyncLLM(AsyncLLM):
         if key is None:
             self.stats.count("bypassed")
             return await self._start_generation(None, None, request)
+        if not control.writes:
+            self.stats.count("stores_skipped")
+        if not control.reads:  # a fresh generation of its own, shared with no one
+            self.stats.count("reads_skipped")
+            return await self._start_generation(None, key, request, store=control.writes)
         if (hit := await self._lookup_exact(key, request)) is not None:
             return hit
         flight_key = (key.digest, params.output_kind)
         if (flight := self.flights.joinable(flight_key)) is not None:
             return self._join(flight, request)
-        return await self._start_generation(flight_key, key, request, race_semantic=True)
+        if not control.writes:  # leads no shared generation: a follower's answer would not be stored
+            flight_key = None
+        return await self._start_generation(flight_key, key, request, reads_semantic, control.writes)
 
     @functools.cached_property
     def questions(self) -> QuestionFinder:
@@ -344,12 +359,15 @@ class EnhancedAsyncLLM(AsyncLLM):
         tenant: str | None = None,
         question: str | None = None,
         request_id: str | None = None,
+        cache_control: CacheControl | dict[str, Any] | str | None = None,
     ) -> EnhancedRequestOutput | None:
         """The finished L1 answer for this request, without the event loop (callable from any
         thread: sync adapters answer memory hits without a hop to the engine's loop), or None,
         after which the request goes through ``add_request`` as usual. Only the memory level
         is read here; a miss is not counted twice (only hits are recorded)."""
         if self.errored or self.context is not None or isinstance(params, PoolingParams):
+            return None
+        if not CacheControl.of(cache_control).reads:
             return None
         key = self._cache_key(prompt, params, None, tenant, None)  # the exact digest needs no question
         if key is None:
@@ -377,14 +395,16 @@ class EnhancedAsyncLLM(AsyncLLM):
         key: CacheKey | None,
         request: _Request,
         race_semantic: bool = False,
+        store: bool = True,
     ) -> RequestOutputCollector:
         """Start the engine request; with ``race_semantic``, the semantic lookup runs beside it and
         the engine's outputs are held until the lookup answers or the first output plus
-        ``max_hold_ms`` has passed (a hit in time aborts the engine request)."""
+        ``max_hold_ms`` has passed (a hit in time aborts the engine request). ``store``: the answer
+        (or the semantic hit served instead) is written to the caches."""
         flight = Flight(
             flight_key,
             request.params.output_kind,
-            on_done=lambda f, final: self._flight_done(key, f, final),
+            on_done=lambda f, final: self._flight_done(key if store else None, f, final),
             n=request.params.n,
         )
         collector = self._collector(request)
@@ -393,9 +413,9 @@ class EnhancedAsyncLLM(AsyncLLM):
         self.stats.count("engine_requests")
         race = None
         if race_semantic and self.semantic is not None and key.prompt_text:
-            race = SemanticRace(
-                self.semantic, self.similarity_config.max_hold_ms, self.stats, self.exact.store, self._abort_engine
-            )
+            on_hit = self.exact.store if store else _store_nothing
+            hold_ms = self.similarity_config.max_hold_ms
+            race = SemanticRace(self.semantic, hold_ms, self.stats, on_hit, self._abort_engine)
             race.hold(flight)
         try:
             prompt, engine_args, engine_kwargs = await self._rendered(request)

@@ -13,7 +13,7 @@ from typing import Any
 from vllm import SamplingParams
 
 from enhanced_vllm.collector import EnhancedRequestOutputCollector
-from enhanced_vllm.config import CacheConfig, HandlerConfig, SimilarityConfig, VLLMConfig
+from enhanced_vllm.config import CacheConfig, CacheControl, HandlerConfig, SimilarityConfig, VLLMConfig
 from enhanced_vllm.engine import EnhancedAsyncLLM
 from enhanced_vllm.errors import EnhancedVLLMError
 
@@ -64,11 +64,12 @@ class EnhancedVLLMHandler:
         request_id: str | None = None,
         *,
         tenant: str | None = None,
+        cache_control: CacheControl | dict[str, Any] | str | None = None,
     ) -> EnhancedRequestOutputCollector:
         """Submit a request; iterate ``collector.get_outputs()`` for its outputs."""
-        return await self._running().submit(
-            prompt, sampling_params, request_id or f"req-{uuid.uuid4().hex}", tenant=tenant
-        )
+        request_id = request_id or f"req-{uuid.uuid4().hex}"
+        llm = self._running()
+        return await llm.submit(prompt, sampling_params, request_id, tenant=tenant, cache_control=cache_control)
 
     async def health_check(self) -> dict:
         """``status`` is healthy, degraded (an optional part is down; requests still succeed)

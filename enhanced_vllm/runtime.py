@@ -106,35 +106,32 @@ class EngineRuntime(LoopCaller):
 
     # --- generation ------------------------------------------------------------------------
 
-    async def _final(self, prompt: Any, params: SamplingParams, tenant: str | None, question: str | None):
+    async def _final(self, prompt: Any, params: SamplingParams, request: dict[str, Any]):
         output = None
-        async for output in self.llm.generate_enhanced(prompt, params, tenant=tenant, question=question):  # noqa: B007
+        async for output in self.llm.generate_enhanced(prompt, params, **request):  # noqa: B007
             pass
         if output is None or output.error is not None:
             raise GenerationFailed(output.error if output is not None else "the engine returned no output")
         return output
 
-    def complete(
-        self, prompt: Any, params: SamplingParams, *, tenant: str | None = None, question: str | None = None
-    ) -> EnhancedRequestOutput:
+    def complete(self, prompt: Any, params: SamplingParams, **request: Any) -> EnhancedRequestOutput:
         """The finished output (blocking; raises GenerationFailed). A memory hit is answered on the
-        caller's thread, without a hop to the engine's loop."""
-        if (hit := self.llm.cached_output(prompt, params, tenant=tenant, question=question)) is not None:
+        caller's thread, without a hop to the engine's loop. ``request``: ``add_request``'s own
+        keywords (``tenant``, ``question``, ``cache_control``)."""
+        if (hit := self.llm.cached_output(prompt, params, **request)) is not None:
             return hit
-        return self.run(self._final(prompt, params, tenant, question))
+        return self.run(self._final(prompt, params, request))
 
-    async def acomplete(
-        self, prompt: Any, params: SamplingParams, *, tenant: str | None = None, question: str | None = None
-    ) -> EnhancedRequestOutput:
+    async def acomplete(self, prompt: Any, params: SamplingParams, **request: Any) -> EnhancedRequestOutput:
         """The finished output (raises GenerationFailed)."""
-        return await self.arun(self._final(prompt, params, tenant, question))
+        return await self.arun(self._final(prompt, params, request))
 
     async def astream(
-        self, prompt: Any, params: SamplingParams, *, tenant: str | None = None, question: str | None = None
+        self, prompt: Any, params: SamplingParams, **request: Any
     ) -> AsyncIterator[EnhancedRequestOutput]:
         """The request's outputs (with metadata) as the engine produces them; leaving early aborts it."""
         if self._on_loop():
-            async for output in self.llm.generate_enhanced(prompt, params, tenant=tenant, question=question):
+            async for output in self.llm.generate_enhanced(prompt, params, **request):
                 if output.error is not None:
                     raise GenerationFailed(output.error)
                 yield output
@@ -145,7 +142,7 @@ class EngineRuntime(LoopCaller):
         def deliver(item: Any) -> None:
             caller.call_soon_threadsafe(outputs.put_nowait, item)
 
-        producer = asyncio.run_coroutine_threadsafe(self._produce(prompt, params, tenant, question, deliver), self.loop)
+        producer = asyncio.run_coroutine_threadsafe(self._produce(prompt, params, request, deliver), self.loop)
         try:
             while (item := await outputs.get()) is not _DONE:
                 if isinstance(item, BaseException):
@@ -154,18 +151,14 @@ class EngineRuntime(LoopCaller):
         finally:
             producer.cancel()
 
-    def stream(
-        self, prompt: Any, params: SamplingParams, *, tenant: str | None = None, question: str | None = None
-    ) -> Iterator[EnhancedRequestOutput]:
+    def stream(self, prompt: Any, params: SamplingParams, **request: Any) -> Iterator[EnhancedRequestOutput]:
         """Blocking twin of :meth:`astream`, for sync callers on any other thread."""
         if self._on_loop():
             raise EnhancedVLLMError(
                 "a blocking stream on the thread that runs the engine's event loop would deadlock: use astream"
             )
         outputs: queue.SimpleQueue = queue.SimpleQueue()
-        producer = asyncio.run_coroutine_threadsafe(
-            self._produce(prompt, params, tenant, question, outputs.put), self.loop
-        )
+        producer = asyncio.run_coroutine_threadsafe(self._produce(prompt, params, request, outputs.put), self.loop)
         try:
             while (item := outputs.get()) is not _DONE:
                 if isinstance(item, BaseException):
@@ -174,9 +167,9 @@ class EngineRuntime(LoopCaller):
         finally:
             producer.cancel()
 
-    async def _produce(self, prompt: Any, params: SamplingParams, tenant: str | None, question: str | None, deliver):
+    async def _produce(self, prompt: Any, params: SamplingParams, request: dict[str, Any], deliver):
         try:
-            async for output in self.llm.generate_enhanced(prompt, params, tenant=tenant, question=question):
+            async for output in self.llm.generate_enhanced(prompt, params, **request):
                 if output.error is not None:
                     deliver(GenerationFailed(output.error))
                     return

@@ -129,7 +129,7 @@ class ChatEnhancedVLLM(EngineFields, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         prompt, params, question, tool_plan = self._request(messages, stop, False, kwargs)
-        output = self.runtime().complete(prompt, params, tenant=self.tenant, question=question)
+        output = self.runtime().complete(prompt, params, **self.request_options(kwargs, question))
         return ChatResult(generations=[ChatGeneration(message=self._message(output, tool_plan))])
 
     async def _agenerate(
@@ -141,7 +141,7 @@ class ChatEnhancedVLLM(EngineFields, BaseChatModel):
     ) -> ChatResult:
         runtime = await self.aruntime()
         prompt, params, question, tool_plan = self._request(messages, stop, False, kwargs)
-        output = await runtime.acomplete(prompt, params, tenant=self.tenant, question=question)
+        output = await runtime.acomplete(prompt, params, **self.request_options(kwargs, question))
         return ChatResult(generations=[ChatGeneration(message=self._message(output, tool_plan))])
 
     def _stream(
@@ -152,7 +152,7 @@ class ChatEnhancedVLLM(EngineFields, BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         prompt, params, question, tool_plan = self._request(messages, stop, True, kwargs)
-        deltas = self.runtime().stream(prompt, params, tenant=self.tenant, question=question)
+        deltas = self.runtime().stream(prompt, params, **self.request_options(kwargs, question))
         streamer = _ChunkStreamer(self.model_name, tool_plan)
         for output in deltas:
             for chunk in streamer.feed(output):
@@ -170,7 +170,7 @@ class ChatEnhancedVLLM(EngineFields, BaseChatModel):
         runtime = await self.aruntime()
         prompt, params, question, tool_plan = self._request(messages, stop, True, kwargs)
         streamer = _ChunkStreamer(self.model_name, tool_plan)
-        async for output in runtime.astream(prompt, params, tenant=self.tenant, question=question):
+        async for output in runtime.astream(prompt, params, **self.request_options(kwargs, question)):
             for chunk in streamer.feed(output):
                 if run_manager and chunk.text:
                     await run_manager.on_llm_new_token(chunk.text, chunk=chunk)

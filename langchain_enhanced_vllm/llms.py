@@ -42,9 +42,11 @@ class EnhancedVLLM(EngineFields, BaseLLM):
         usage = {"input_tokens": input_tokens, "output_tokens": output_tokens}
         return LLMResult(generations=generations, llm_output={"token_usage": usage, "model_name": self.model_name})
 
-    async def _finals(self, prompts: list[str], params: SamplingParams) -> list[EnhancedRequestOutput]:
+    async def _finals(
+        self, prompts: list[str], params: SamplingParams, request: dict[str, Any]
+    ) -> list[EnhancedRequestOutput]:
         runtime = self.runtime()
-        return list(await asyncio.gather(*(runtime.acomplete(p, params, tenant=self.tenant) for p in prompts)))
+        return list(await asyncio.gather(*(runtime.acomplete(p, params, **request) for p in prompts)))
 
     def _generate(
         self,
@@ -53,8 +55,9 @@ class EnhancedVLLM(EngineFields, BaseLLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> LLMResult:
+        request = self.request_options(kwargs)
         params = self.sampling_params(stop, False, **kwargs)
-        return self._result(self.runtime().run(self._finals(prompts, params)))
+        return self._result(self.runtime().run(self._finals(prompts, params, request)))
 
     async def _agenerate(
         self,
@@ -64,8 +67,9 @@ class EnhancedVLLM(EngineFields, BaseLLM):
         **kwargs: Any,
     ) -> LLMResult:
         runtime = await self.aruntime()
+        request = self.request_options(kwargs)
         params = self.sampling_params(stop, False, **kwargs)
-        return self._result(await runtime.arun(self._finals(prompts, params)))
+        return self._result(await runtime.arun(self._finals(prompts, params, request)))
 
     def _chunk(self, output: EnhancedRequestOutput) -> GenerationChunk:
         info = response_metadata_of(output, self.model_name) if output.finished else None
@@ -78,8 +82,9 @@ class EnhancedVLLM(EngineFields, BaseLLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[GenerationChunk]:
+        request = self.request_options(kwargs)
         params = self.sampling_params(stop, True, **kwargs)
-        for output in self.runtime().stream(prompt, params, tenant=self.tenant):
+        for output in self.runtime().stream(prompt, params, **request):
             chunk = self._chunk(output)
             if run_manager and chunk.text:
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -93,8 +98,9 @@ class EnhancedVLLM(EngineFields, BaseLLM):
         **kwargs: Any,
     ) -> AsyncIterator[GenerationChunk]:
         runtime = await self.aruntime()
+        request = self.request_options(kwargs)
         params = self.sampling_params(stop, True, **kwargs)
-        async for output in runtime.astream(prompt, params, tenant=self.tenant):
+        async for output in runtime.astream(prompt, params, **request):
             chunk = self._chunk(output)
             if run_manager and chunk.text:
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk)

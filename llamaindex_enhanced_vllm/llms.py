@@ -113,9 +113,10 @@ class EnhancedVLLM(EngineSettings, FunctionCallingLLM):
 
     def _chat_request(
         self, messages: Sequence[ChatMessage], streaming: bool, kwargs: dict[str, Any]
-    ) -> tuple[str, SamplingParams, str | None, ToolPlan | None]:
-        """The rendered prompt, sampling params, the question the semantic stage sees, and the tool
-        plan (``tools`` in ``kwargs``: then the call is guided JSON, generated whole)."""
+    ) -> tuple[str, SamplingParams, dict[str, Any], ToolPlan | None]:
+        """The rendered prompt, sampling params, ``add_request``'s own keywords (with the question the
+        semantic stage sees) and the tool plan (``tools`` in ``kwargs``: the call is guided JSON,
+        generated whole)."""
         kwargs = dict(kwargs)
         parallel = bool(kwargs.pop("parallel_tool_calls", False))
         plan = plan_tools(kwargs.pop("tools", None), kwargs.pop("tool_choice", None), parallel)
@@ -124,9 +125,10 @@ class EnhancedVLLM(EngineSettings, FunctionCallingLLM):
             chat = plan.instruct(chat)
         prompt, question = self.runtime().llm.render_chat(chat)
         if plan is None:
-            return prompt, self._params(streaming, kwargs), question, None
-        params = self.sampling_params(kwargs.pop("stop", None), False, plan.json_schema, **kwargs)
-        return prompt, params, NO_QUESTION, plan  # a tool call is not an answer to reuse for a paraphrase
+            request = self.request_options(kwargs, question)
+            return prompt, self._params(streaming, kwargs), request, None
+        request = self.request_options(kwargs, NO_QUESTION)  # a tool call is not an answer for a paraphrase
+        return prompt, self.sampling_params(kwargs.pop("stop", None), False, plan.json_schema, **kwargs), request, plan
 
     def _completion_prompt(self, prompt: str, formatted: bool) -> str:
         return prompt if formatted else self.completion_to_prompt(prompt)
@@ -134,8 +136,8 @@ class EnhancedVLLM(EngineSettings, FunctionCallingLLM):
     def _params(self, streaming: bool, kwargs: dict[str, Any]) -> SamplingParams:
         return self.sampling_params(kwargs.pop("stop", None), streaming, **kwargs)
 
-    def _final(self, prompt: str, params: SamplingParams, question: str | None) -> EnhancedRequestOutput:
-        return self.runtime().complete(prompt, params, tenant=self.tenant, question=question)
+    def _final(self, prompt: str, params: SamplingParams, request: dict[str, Any]) -> EnhancedRequestOutput:
+        return self.runtime().complete(prompt, params, **request)
 
     def _completion(self, output: EnhancedRequestOutput) -> CompletionResponse:
         info = _info(output, self.model_name)
@@ -149,20 +151,20 @@ class EnhancedVLLM(EngineSettings, FunctionCallingLLM):
         delta = output.text if streamed else None
         return ChatResponse(message=_reply(output, plan), delta=delta, raw=info, additional_kwargs=info)
 
-    def _deltas(self, prompt: str, params: SamplingParams, question: str | None) -> Iterator[tuple[str, str, Any]]:
+    def _deltas(self, prompt: str, params: SamplingParams, request: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
         """(text so far, delta, info on the last) from the engine's DELTA outputs."""
         text = ""
-        for output in self.runtime().stream(prompt, params, tenant=self.tenant, question=question):
+        for output in self.runtime().stream(prompt, params, **request):
             delta = output.text
             text += delta
             yield text, delta, _info(output, self.model_name) if output.finished else {}
 
     async def _adeltas(
-        self, prompt: str, params: SamplingParams, question: str | None
+        self, prompt: str, params: SamplingParams, request: dict[str, Any]
     ) -> AsyncIterator[tuple[str, str, Any]]:
         runtime = await self.aruntime()
         text = ""
-        async for output in runtime.astream(prompt, params, tenant=self.tenant, question=question):
+        async for output in runtime.astream(prompt, params, **request):
             delta = output.text
             text += delta
             yield text, delta, _info(output, self.model_name) if output.finished else {}
@@ -171,26 +173,30 @@ class EnhancedVLLM(EngineSettings, FunctionCallingLLM):
 
     @llm_completion_callback()
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        request = self.request_options(kwargs)
         return self._completion(
-            self._final(self._completion_prompt(prompt, formatted), self._params(False, kwargs), None)
+            self._final(self._completion_prompt(prompt, formatted), self._params(False, kwargs), request)
         )
 
     @llm_completion_callback()
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
-        deltas = self._deltas(self._completion_prompt(prompt, formatted), self._params(True, kwargs), None)
+        request = self.request_options(kwargs)
+        deltas = self._deltas(self._completion_prompt(prompt, formatted), self._params(True, kwargs), request)
         return (CompletionResponse(text=t, delta=d, raw=i, additional_kwargs=i) for t, d, i in deltas)
 
     @llm_completion_callback()
     async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         runtime = await self.aruntime()
+        request = self.request_options(kwargs)
         params = self._params(False, kwargs)
-        output = await runtime.acomplete(self._completion_prompt(prompt, formatted), params, tenant=self.tenant)
+        output = await runtime.acomplete(self._completion_prompt(prompt, formatted), params, **request)
         return self._completion(output)
 
     @llm_completion_callback()
     async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
         await self.aruntime()
-        deltas = self._adeltas(self._completion_prompt(prompt, formatted), self._params(True, kwargs), None)
+        request = self.request_options(kwargs)
+        deltas = self._adeltas(self._completion_prompt(prompt, formatted), self._params(True, kwargs), request)
 
         async def responses() -> CompletionResponseAsyncGen:
             async for text, delta, info in deltas:
@@ -202,43 +208,41 @@ class EnhancedVLLM(EngineSettings, FunctionCallingLLM):
 
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        prompt, params, question, plan = self._chat_request(messages, False, kwargs)
-        return self._chat_response(self._final(prompt, params, question), plan)
+        prompt, params, request, plan = self._chat_request(messages, False, kwargs)
+        return self._chat_response(self._final(prompt, params, request), plan)
 
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        prompt, params, question, plan = self._chat_request(messages, True, kwargs)
+        prompt, params, request, plan = self._chat_request(messages, True, kwargs)
         if plan is not None:
 
             def call() -> ChatResponseGen:  # a tool call is generated whole: one chunk
-                yield self._chat_response(self._final(prompt, params, question), plan, streamed=True)
+                yield self._chat_response(self._final(prompt, params, request), plan, streamed=True)
 
             return call()
         return (
             ChatResponse(
                 message=ChatMessage(role=MessageRole.ASSISTANT, content=t), delta=d, raw=i, additional_kwargs=i
             )
-            for t, d, i in self._deltas(prompt, params, question)
+            for t, d, i in self._deltas(prompt, params, request)
         )
 
     @llm_chat_callback()
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         runtime = await self.aruntime()
-        prompt, params, question, plan = self._chat_request(messages, False, kwargs)
-        output = await runtime.acomplete(prompt, params, tenant=self.tenant, question=question)
-        return self._chat_response(output, plan)
+        prompt, params, request, plan = self._chat_request(messages, False, kwargs)
+        return self._chat_response(await runtime.acomplete(prompt, params, **request), plan)
 
     @llm_chat_callback()
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         runtime = await self.aruntime()
-        prompt, params, question, plan = self._chat_request(messages, True, kwargs)
+        prompt, params, request, plan = self._chat_request(messages, True, kwargs)
 
         async def responses() -> ChatResponseAsyncGen:
             if plan is not None:
-                output = await runtime.acomplete(prompt, params, tenant=self.tenant, question=question)
-                yield self._chat_response(output, plan, streamed=True)
+                yield self._chat_response(await runtime.acomplete(prompt, params, **request), plan, streamed=True)
                 return
-            async for text, delta, info in self._adeltas(prompt, params, question):
+            async for text, delta, info in self._adeltas(prompt, params, request):
                 message = ChatMessage(role=MessageRole.ASSISTANT, content=text)
                 yield ChatResponse(message=message, delta=delta, raw=info, additional_kwargs=info)
 

@@ -183,6 +183,29 @@ def test_forced_tool_call_is_valid(chat):
     assert isinstance(message.tool_calls[0]["args"]["city"], str)
 
 
+def test_parallel_tool_calls_when_asked(chat):
+    tool_chat = chat.bind_tools([get_weather], tool_choice="any", parallel_tool_calls=True)
+    message = tool_chat.invoke("What is the weather in Rome and in Lima?", max_tokens=128)
+    assert message.tool_calls and all(c["name"] == "get_weather" for c in message.tool_calls)
+    assert all(isinstance(c["args"]["city"], str) for c in message.tool_calls)
+
+
+def test_nested_tool_arguments_compile_and_validate(chat):
+    """A pydantic tool with a nested model: its ``$defs`` must move to the guided schema's root."""
+
+    class Address(BaseModel):
+        city: str
+
+    class Move(BaseModel):
+        """Move a person to an address."""
+
+        person: str
+        to: Address
+
+    message = chat.bind_tools([Move], tool_choice="Move").invoke("Move Ana to Porto.", max_tokens=128)
+    assert Move.model_validate(message.tool_calls[0]["args"]).to.city
+
+
 def test_a_tool_calling_turn_is_never_a_semantic_hit(chat):
     tool_chat = chat.bind_tools([get_weather], tool_choice="any")
     city = f"Zx{uuid.uuid4().hex[:4]}ville"

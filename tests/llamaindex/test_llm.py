@@ -98,3 +98,24 @@ def test_both_frameworks_share_one_engine_and_one_cache(li_llm):
 
 def test_no_arguments_share_the_engine_with_equal_settings(li_llm):
     assert EnhancedVLLM(**ADAPTER_SETTINGS).runtime().llm is li_llm.runtime().llm
+
+
+def test_langchain_and_llamaindex_take_cache_control_per_call():
+    from langchain_enhanced_vllm import ChatEnhancedVLLM
+
+    chat = ChatEnhancedVLLM(max_tokens=8, **ADAPTER_SETTINGS)
+    question = f"Name the {uuid.uuid4().hex[:6]} keeper."
+    chat.invoke(question)
+    assert chat.invoke(question).response_metadata["cached"] is True
+    assert chat.invoke(question, cache_control="no-cache").response_metadata["cached"] is False
+    fresh = f"Name the {uuid.uuid4().hex[:6]} keeper."
+    chat.invoke(fresh, cache_control={"no_store": True})
+    assert chat.invoke(fresh).response_metadata["cached"] is False
+
+    li = EnhancedVLLM(max_tokens=8, **ADAPTER_SETTINGS)
+    messages = [ChatMessage(role=MessageRole.USER, content=question)]
+    assert li.chat(messages).raw["cached"] is True  # the same engine and cache as LangChain's
+    assert li.chat(messages, cache_control="bypass").raw["cached"] is False
+    li.complete(question)
+    assert li.complete(question).raw["cached"] is True
+    assert li.complete(question, cache_control="no-cache").raw["cached"] is False
