@@ -1,4 +1,5 @@
-"""Two processes sharing one Redis: a miss in this process is a hit in another."""
+"""Two processes sharing one Redis and one Chroma server: a miss in this process is an exact hit in
+another, and a paraphrase there is a semantic hit on this process's entry."""
 
 from __future__ import annotations
 
@@ -7,30 +8,50 @@ import os
 import subprocess
 import sys
 import textwrap
+import uuid
 
 import pytest
 
-from enhanced_vllm import CacheConfig, CacheType
-from tests.helpers import EXACT_ONLY, collect, greedy, unique_prompt
+from enhanced_vllm import CacheConfig, CacheType, HandlerConfig, SimilarityConfig
+from tests.helpers import EXACT_ONLY, LocalChromaServer, collect, greedy, unique_prompt
 
 OTHER_PROCESS = textwrap.dedent(
     """
     import asyncio, json, sys
     from vllm import SamplingParams
-    from enhanced_vllm import CacheConfig, CacheType, EnhancedAsyncLLM
+    from enhanced_vllm import CacheConfig, CacheType, EnhancedAsyncLLM, HandlerConfig, SimilarityConfig
 
-    async def main(url, prefix, prompt):
+    async def main(url, prefix, chroma_port, *prompts):
         config = CacheConfig(cache_type=CacheType.REDIS, redis_url=url, redis_key_prefix=prefix)
-        llm = EnhancedAsyncLLM(cache_config=config)
-        async for out in llm.generate(prompt, SamplingParams(temperature=0, max_tokens=6), "other-process"):
-            pass
-        print(json.dumps({"level": out.metadata["cache_level"], "text": out.text, "id": out.request_id}))
+        if chroma_port == "none":
+            exact_only = HandlerConfig(features={"enable_similarity_search": False})
+            llm = EnhancedAsyncLLM(cache_config=config, handler_config=exact_only)
+        else:
+            similarity = SimilarityConfig(chroma_mode="http", chroma_port=int(chroma_port), max_hold_ms=5000)
+            llm = EnhancedAsyncLLM(cache_config=config, handler_config=HandlerConfig(), similarity_config=similarity)
+        params = SamplingParams(temperature=0, max_tokens=10, ignore_eos=True)
+        seen = []
+        for number, prompt in enumerate(prompts):
+            async for out in llm.generate(prompt, params, f"other-process-{number}"):
+                pass
+            seen.append({"level": out.metadata["cache_level"], "text": out.text, "id": out.request_id})
+        print(json.dumps(seen))
         await llm.cleanup()
 
     if __name__ == "__main__":
         asyncio.run(main(*sys.argv[1:]))
     """
 )
+
+
+def _other_process(tmp_path, redis_url: str, prefix: str, chroma_port: int | None, *prompts: str) -> list[dict]:
+    script = tmp_path / "other.py"
+    script.write_text(OTHER_PROCESS)
+    env = {**os.environ, "VLLM_LOGGING_STREAM": "ext://sys.stderr", "VLLM_LOGGING_LEVEL": "ERROR"}
+    command = [sys.executable, str(script), redis_url, prefix, str(chroma_port or "none"), *prompts]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.slow
@@ -40,20 +61,34 @@ async def test_miss_in_one_process_is_a_redis_hit_in_another(engine, redis_serve
     config = CacheConfig(cache_type=CacheType.REDIS, redis_url=redis_server.url, redis_key_prefix="shared")
     engine.configure(config, EXACT_ONLY)
     prompt = unique_prompt("a shared secret")
-    mine = await collect(engine, prompt, greedy(max_tokens=6))
+    mine = await collect(engine, prompt, greedy(max_tokens=10, ignore_eos=True))
     assert mine[-1].metadata["cached"] is False
     await engine.flush_cache_writes()
 
-    script = tmp_path / "other.py"
-    script.write_text(OTHER_PROCESS)
-    env = {**os.environ, "VLLM_LOGGING_STREAM": "ext://sys.stderr", "VLLM_LOGGING_LEVEL": "ERROR"}
-    result = subprocess.run(
-        [sys.executable, str(script), redis_server.url, "shared", prompt],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    other = json.loads(result.stdout.strip().splitlines()[-1])
-    assert other == {"level": "redis", "text": mine[-1].text, "id": "other-process"}
+    (other,) = _other_process(tmp_path, redis_server.url, "shared", None, prompt)
+    assert other == {"level": "redis", "text": mine[-1].text, "id": "other-process-0"}
+
+
+@pytest.mark.slow
+async def test_a_paraphrase_in_another_process_is_a_semantic_hit_on_this_ones_entry(engine, redis_server, tmp_path):
+    """Single-flight stays per process: only the stores are shared."""
+    if not redis_server.running:
+        redis_server.start()
+    chroma = LocalChromaServer(tmp_path / "chroma-server").start()
+    prefix = uuid.uuid4().hex
+    config = CacheConfig(cache_type=CacheType.REDIS, redis_url=redis_server.url, redis_key_prefix=prefix)
+    engine.configure(config, HandlerConfig(), SimilarityConfig(chroma_mode="http", chroma_port=chroma.port))
+    try:
+        topic = uuid.uuid4().hex[:4]
+        asked = f"How do I learn the {topic} dance quickly?"
+        mine = await collect(engine, asked, greedy(max_tokens=10, ignore_eos=True))
+        assert mine[-1].metadata["cached"] is False
+        await engine.flush_cache_writes()
+
+        paraphrase = f"How can I learn the {topic} dance quickly?"
+        exact, semantic = _other_process(tmp_path, redis_server.url, prefix, chroma.port, asked, paraphrase)
+        assert (exact["level"], exact["text"]) == ("redis", mine[-1].text)
+        assert (semantic["level"], semantic["text"]) == ("semantic", mine[-1].text)
+    finally:
+        engine.configure(CacheConfig(), EXACT_ONLY)
+        chroma.stop()
