@@ -147,13 +147,31 @@ OPERATING_POINTS: dict[float, tuple[float, float | None]] = {
 }
 
 
-CACHE_DIRECTIVES = ("no_cache", "no_store", "bypass", "no_semantic")  # also written with "-"
+def thresholds_for_precision(target: Any) -> tuple[float, float | None]:
+    """(similarity_threshold, short_question_threshold) of the measured operating point for the
+    smallest tabulated precision >= ``target``; ValueError when none is that high."""
+    try:
+        target = float(target)
+    except (TypeError, ValueError):
+        raise ValueError(f"target_precision must be a number, got {target!r}") from None
+    reachable = [point for point in OPERATING_POINTS if point >= target]
+    if not reachable:
+        raise ValueError(f"target_precision {target} is above the highest measured point {max(OPERATING_POINTS)}")
+    return OPERATING_POINTS[min(reachable)]
+
+
+CACHE_FLAGS = ("no_cache", "no_store", "bypass", "no_semantic")  # directives, also written with "-"
+CACHE_VALUES = ("max_age", "ttl", "similarity_threshold", "target_precision")  # "max-age=60"
 
 
 class CacheControl(_Validated, BaseModel):
     """What one request may do with the caches (``add_request(..., cache_control=...)`` and the
     adapters' per-call ``cache_control=``): a ``CacheControl``, a dict of its fields, or HTTP-style
-    directives (``"no-cache, no-store"``)."""
+    directives (``"no-cache, no-store"``, ``"max-age=60, ttl=600"``).
+
+    ``similarity_threshold`` replaces ``SimilarityConfig.similarity_threshold`` for this request (the
+    short-question rule and the guard still apply); ``target_precision`` picks both thresholds from
+    the measured operating points, as ``SimilarityConfig(target_precision=...)`` does."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -161,6 +179,18 @@ class CacheControl(_Validated, BaseModel):
     no_store: bool = False  # write nothing: not this answer, nor a semantic hit's copy in the exact levels
     bypass: bool = False  # neither read nor write
     semantic: bool = True  # False: the exact levels only (no semantic lookup for this request)
+    max_age: float | None = Field(default=None, ge=0)  # accept only answers generated at most this many s ago
+    ttl: float | None = Field(default=None, gt=0)  # this answer's own lifetime in every level, in s
+    similarity_threshold: float | None = Field(default=None, ge=0, le=1)
+    target_precision: float | None = Field(default=None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_similarity_target(self) -> CacheControl:
+        if self.similarity_threshold is not None and self.target_precision is not None:
+            raise ValueError("give similarity_threshold or target_precision, not both")
+        if self.target_precision is not None:
+            thresholds_for_precision(self.target_precision)  # reachable, or a ValueError now
+        return self
 
     @property
     def reads(self) -> bool:
@@ -170,6 +200,26 @@ class CacheControl(_Validated, BaseModel):
     def writes(self) -> bool:
         return not (self.no_store or self.bypass)
 
+    @property
+    def sharing(self) -> tuple:
+        """What requests sharing one generation must agree on: the leader's race and store serve them all."""
+        return self.semantic, self.similarity_threshold, self.target_precision, self.max_age, self.ttl
+
+    def thresholds(self, similarity: SimilarityConfig) -> tuple[float, float | None]:
+        """(similarity_threshold, short_question_threshold) a semantic match of this request needs."""
+        if self.target_precision is not None:
+            return thresholds_for_precision(self.target_precision)
+        short = similarity.short_question_threshold
+        if self.similarity_threshold is None:
+            return similarity.similarity_threshold, short
+        return self.similarity_threshold, None if short is None else max(short, self.similarity_threshold)
+
+    def fresh(self, created_at: float | None, now: float) -> bool:
+        """Whether an answer generated at ``created_at`` (wall time; None: unknown) is young enough."""
+        if self.max_age is None:
+            return True
+        return created_at is not None and now - created_at <= self.max_age
+
     @classmethod
     def of(cls, value: CacheControl | dict[str, Any] | str | None) -> CacheControl:
         if value is None:
@@ -177,13 +227,25 @@ class CacheControl(_Validated, BaseModel):
         if isinstance(value, CacheControl):
             return value
         if isinstance(value, str):
-            directives = [d.strip().replace("-", "_") for d in value.split(",") if d.strip()]
-            if unknown := [d for d in directives if d not in CACHE_DIRECTIVES]:
-                raise ConfigError(f"unknown cache_control directives {unknown}; known: {', '.join(CACHE_DIRECTIVES)}")
-            return cls(**{d: True for d in directives if d != "no_semantic"}, semantic="no_semantic" not in directives)
+            return cls(**_parse_directives(value))
         if isinstance(value, dict):
             return cls(**value)
         raise ConfigError(f"cache_control must be a CacheControl, a dict or a string, not {type(value).__name__}")
+
+
+def _parse_directives(text: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for directive in (d.strip().replace("-", "_") for d in text.split(",") if d.strip()):
+        name, _, value = directive.partition("=")
+        name = name.strip()
+        if name in CACHE_FLAGS and not value:
+            fields["semantic" if name == "no_semantic" else name] = name != "no_semantic"
+        elif name in CACHE_VALUES and value:
+            fields[name] = value.strip()
+        else:
+            known = ", ".join([*CACHE_FLAGS, *(f"{v}=N" for v in CACHE_VALUES)])
+            raise ConfigError(f"unknown cache_control directive {directive!r}; known: {known}")
+    return fields
 
 
 DEFAULT_CACHE_CONTROL = CacheControl()
@@ -214,14 +276,7 @@ class SimilarityConfig(_Validated, BaseSettings):
             return data
         if {"similarity_threshold", "short_question_threshold"} & data.keys():
             raise ValueError("give target_precision or the thresholds, not both")
-        try:
-            target = float(data["target_precision"])
-        except (TypeError, ValueError):
-            raise ValueError(f"target_precision must be a number, got {data['target_precision']!r}") from None
-        reachable = [point for point in OPERATING_POINTS if point >= target]
-        if not reachable:
-            raise ValueError(f"target_precision {target} is above the highest measured point {max(OPERATING_POINTS)}")
-        threshold, short = OPERATING_POINTS[min(reachable)]
+        threshold, short = thresholds_for_precision(data["target_precision"])
         return {**data, "similarity_threshold": threshold, "short_question_threshold": short}
 
     target_precision: float | None = Field(default=None, ge=0, le=1)

@@ -44,7 +44,15 @@ from enhanced_vllm.cache.keys import CacheKey, KeyBuilder, model_identity
 from enhanced_vllm.cache.memory import MemoryCache
 from enhanced_vllm.cache.singleflight import Flight, FlightRegistry
 from enhanced_vllm.collector import EnhancedRequestOutputCollector
-from enhanced_vllm.config import CacheConfig, CacheControl, CacheType, HandlerConfig, SimilarityConfig, VLLMConfig
+from enhanced_vllm.config import (
+    DEFAULT_CACHE_CONTROL,
+    CacheConfig,
+    CacheControl,
+    CacheType,
+    HandlerConfig,
+    SimilarityConfig,
+    VLLMConfig,
+)
 from enhanced_vllm.errors import ConfigError, EnhancedVLLMError
 from enhanced_vllm.nlp.analyzer import analysis_result
 from enhanced_vllm.nlp.background import BackgroundAnalyzer
@@ -71,6 +79,7 @@ class _Request:
     engine_args: tuple  # the rest of vLLM's add_request arguments, passed through unchanged
     engine_kwargs: dict[str, Any]
     question: Question  # what the semantic stage and NLP look at
+    control: CacheControl = DEFAULT_CACHE_CONTROL  # what it may read from and write to the caches
     similar_results: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # context added to the prompt
 
     @property
@@ -293,6 +302,7 @@ class EnhancedAsyncLLM(AsyncLLM):
             (arrival_time, lora_request, *args),
             kwargs,
             self._find_question(prompt, question),
+            control,
         )
         found = request.question
         reads_semantic = control.reads and control.semantic
@@ -312,7 +322,7 @@ class EnhancedAsyncLLM(AsyncLLM):
             return await self._start_generation(None, key, request, store=control.writes)
         if (hit := await self._lookup_exact(key, request)) is not None:
             return hit
-        flight_key = (key.digest, params.output_kind)
+        flight_key = (key.digest, params.output_kind, control.sharing)
         if (flight := self.flights.joinable(flight_key)) is not None:
             return self._join(flight, request)
         if not control.writes:  # leads no shared generation: a follower's answer would not be stored
@@ -344,7 +354,7 @@ class EnhancedAsyncLLM(AsyncLLM):
         return self.keys.build(prompt, params, lora_request, tenant, question, tokenization_kwargs)
 
     async def _lookup_exact(self, key: CacheKey, request: _Request) -> RequestOutputCollector | None:
-        if (hit := await self.exact.lookup(key, request.request_id)) is None:
+        if (hit := await self.exact.lookup(key, request.request_id, request.control)) is None:
             return None
         level, output = hit
         collector = self._collector(request, level=level)
@@ -367,16 +377,17 @@ class EnhancedAsyncLLM(AsyncLLM):
         is read here; a miss is not counted twice (only hits are recorded)."""
         if self.errored or self.context is not None or isinstance(params, PoolingParams):
             return None
-        if not CacheControl.of(cache_control).reads:
+        control = CacheControl.of(cache_control)
+        if not control.reads:
             return None
         key = self._cache_key(prompt, params, None, tenant, None)  # the exact digest needs no question
         if key is None:
             return None
         request_id = request_id or uuid.uuid4().hex
-        if (output := self.exact.lookup_memory(key, request_id, count_miss=False)) is None:
+        if (output := self.exact.lookup_memory(key, request_id, count_miss=False, control=control)) is None:
             return None
         found = self._find_question(prompt, question)
-        request = _Request(request_id, prompt, params, time.perf_counter(), (), {}, found)
+        request = _Request(request_id, prompt, params, time.perf_counter(), (), {}, found, control)
         collector = self._collector(request, level="memory")
         collector.put(output)
         return collector.get_nowait()
@@ -400,11 +411,12 @@ class EnhancedAsyncLLM(AsyncLLM):
         """Start the engine request; with ``race_semantic``, the semantic lookup runs beside it and
         the engine's outputs are held until the lookup answers or the first output plus
         ``max_hold_ms`` has passed (a hit in time aborts the engine request). ``store``: the answer
-        (or the semantic hit served instead) is written to the caches."""
+        (or the semantic hit served instead) is written to the caches, kept the request's ``ttl``."""
+        ttl = request.control.ttl
         flight = Flight(
             flight_key,
             request.params.output_kind,
-            on_done=lambda f, final: self._flight_done(key if store else None, f, final),
+            on_done=lambda f, final: self._flight_done(key if store else None, f, final, ttl),
             n=request.params.n,
         )
         collector = self._collector(request)
@@ -413,9 +425,9 @@ class EnhancedAsyncLLM(AsyncLLM):
         self.stats.count("engine_requests")
         race = None
         if race_semantic and self.semantic is not None and key.prompt_text:
-            on_hit = self.exact.store if store else _store_nothing
+            on_hit = functools.partial(self.exact.store, ttl=ttl) if store else _store_nothing
             hold_ms = self.similarity_config.max_hold_ms
-            race = SemanticRace(self.semantic, hold_ms, self.stats, on_hit, self._abort_engine)
+            race = SemanticRace(self.semantic, hold_ms, self.stats, on_hit, self._abort_engine, request.control)
             race.hold(flight)
         try:
             prompt, engine_args, engine_kwargs = await self._rendered(request)
@@ -459,15 +471,20 @@ class EnhancedAsyncLLM(AsyncLLM):
         an extra task hop per token. Outputs that arrived meanwhile are handed over too."""
         vllm_internals.reroute_outputs(self.output_processor, engine_queue, flight)
 
-    def _flight_done(self, key: CacheKey | None, flight: Flight, final: RequestOutput | None) -> None:
+    def _flight_done(
+        self, key: CacheKey | None, flight: Flight, final: RequestOutput | None, ttl: float | None = None
+    ) -> None:
+        """The generation ended: store a successful answer in every level, kept ``ttl`` s (None: each
+        level's own TTL)."""
         self.flights.remove(flight)
         self.stats.coalesced_changed(-sum(1 for c in flight.subscribers if c.metadata["coalesced"]))
         if key is not None and final is not None and is_successful(final):
             blob = codec.encode(final, self.cache_config.enable_compression)
-            self.exact.store(key, blob)
+            self.exact.store(key, blob, ttl)
             if self.semantic is not None and key.prompt_text:
                 answer = final.outputs[0].text if final.outputs else ""
-                if not self.semantic.store_answer(key.prompt_text, answer, key.signature, key.tenant, blob):
+                stored = self.semantic.store_answer(key.prompt_text, answer, key.signature, key.tenant, blob, ttl)
+                if not stored:
                     self.stats.count("semantic_store_skipped")  # its queue is full: overload
             self.stats.count("stored")
 

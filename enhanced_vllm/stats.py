@@ -29,13 +29,15 @@ ENGINE_REQUESTS = PromCounter("enhanced_vllm_engine_requests_total", "Requests s
 
 # skipped: work dropped under overload (a full store queue, too many analyses waiting), never a request;
 # nlp_inline: analyses run on the event loop when a request finished before its worker's result came;
-# reads_skipped / stores_skipped: requests whose cache_control said no_cache / no_store (or bypass)
+# reads_skipped / stores_skipped: requests whose cache_control said no_cache / no_store (or bypass);
+# too_old: entries found but older than the request's max_age (a miss for that request)
 EVENTS = (
     "engine_requests",
     "coalesced",
     "bypassed",
     "reads_skipped",
     "stores_skipped",
+    "too_old",
     "stored",
     "corrupt",
     "semantic_store_skipped",

@@ -1,11 +1,14 @@
 """Cache values: a finished ``RequestOutput`` as msgpack data (never pickle), optionally zlib
 compressed. The first byte says which, so processes with different compression settings can share
-one Redis. Anything that does not decode into the expected shape raises :class:`CorruptEntry`, and so
+one Redis. Each value carries the wall time its answer was generated (``created_at``), which
+``max_age`` reads; values written before it had none and are never fresh enough for a ``max_age``.
+Anything that does not decode into the expected shape raises :class:`CorruptEntry`, and so
 does a value over ``MAX_VALUE_BYTES`` stored or decompressed (a decompression bomb stops at the limit).
 """
 
 from __future__ import annotations
 
+import time
 import zlib
 from typing import Any
 
@@ -42,9 +45,11 @@ def _decode_logprobs(data: list | None) -> list | None:
     ]
 
 
-def encode(output: RequestOutput, compress: bool = False) -> bytes:
+def encode(output: RequestOutput, compress: bool = False, created_at: float | None = None) -> bytes:
+    """The value of ``output``, generated at ``created_at`` (wall time; default now)."""
     payload = {
         "v": FORMAT_VERSION,
+        "created_at": time.time() if created_at is None else created_at,
         "prompt": output.prompt,
         "prompt_token_ids": list(output.prompt_token_ids or []),
         "prompt_logprobs": _encode_logprobs(output.prompt_logprobs),
@@ -68,6 +73,12 @@ def encode(output: RequestOutput, compress: bool = False) -> bytes:
 
 def decode(blob: bytes, request_id: str) -> RequestOutput:
     """Rebuild a finished ``RequestOutput`` for ``request_id``."""
+    return decode_entry(blob, request_id)[0]
+
+
+def decode_entry(blob: bytes, request_id: str) -> tuple[RequestOutput, float | None]:
+    """The finished ``RequestOutput`` for ``request_id`` and the wall time it was generated (None:
+    a value from before the time was recorded)."""
     try:
         if len(blob) > MAX_VALUE_BYTES:
             raise CorruptEntry(f"cache value of {len(blob)} bytes > {MAX_VALUE_BYTES}")
@@ -96,7 +107,8 @@ def decode(blob: bytes, request_id: str) -> RequestOutput:
             )
             for c in data["outputs"]
         ]
-        return RequestOutput(
+        created_at = data.get("created_at")
+        output = RequestOutput(
             request_id=request_id,
             prompt=data["prompt"],
             prompt_token_ids=[int(t) for t in data["prompt_token_ids"]],
@@ -105,6 +117,7 @@ def decode(blob: bytes, request_id: str) -> RequestOutput:
             finished=True,
             num_cached_tokens=data["num_cached_tokens"],
         )
+        return output, None if created_at is None else float(created_at)
     except CorruptEntry:
         raise
     except Exception as exc:  # any malformed payload: msgpack, zlib, missing keys, bad types

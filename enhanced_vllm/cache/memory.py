@@ -1,11 +1,23 @@
-"""L1: the in-process exact cache, a bounded LRU with per-entry TTL (cachetools.TTLCache)."""
+"""L1: the in-process exact cache, a bounded LRU whose entries expire after their own TTL
+(cachetools.TLRUCache): the configured one, or the one a request asked for."""
 
 from __future__ import annotations
 
 import threading
 import time
+from typing import NamedTuple
 
-from cachetools import TTLCache
+from cachetools import TLRUCache
+
+
+class _Entry(NamedTuple):
+    blob: bytes
+    ttl: float
+    tenant: str | None
+
+
+def _expiry(key: str, entry: _Entry, now: float) -> float:
+    return now + entry.ttl
 
 
 class MemoryCache:
@@ -15,20 +27,29 @@ class MemoryCache:
     name = "memory"
 
     def __init__(self, maxsize: int, ttl: float, timer=time.monotonic) -> None:
-        self._entries: TTLCache[str, bytes] = TTLCache(maxsize=maxsize, ttl=ttl, timer=timer)
-        self._lock = threading.Lock()  # a TTLCache read reorders its LRU list
+        self.ttl = ttl
+        self._entries: TLRUCache[str, _Entry] = TLRUCache(maxsize=maxsize, ttu=_expiry, timer=timer)
+        self._lock = threading.Lock()  # a read reorders the LRU list
 
     def lookup(self, key: str) -> bytes | None:
         with self._lock:
-            return self._entries.get(key)
+            entry = self._entries.get(key)
+        return None if entry is None else entry.blob
 
-    def store(self, key: str, value: bytes) -> None:
+    def store(self, key: str, value: bytes, ttl: float | None = None, tenant: str | None = None) -> None:
+        """Keep ``value`` for ``ttl`` s (default: the cache's); ``tenant`` lets :meth:`keys_of` find it."""
         with self._lock:
-            self._entries[key] = value
+            self._entries[key] = _Entry(value, self.ttl if ttl is None else ttl, tenant)
 
-    def delete(self, key: str) -> None:
+    def delete(self, key: str) -> bool:
         with self._lock:
-            self._entries.pop(key, None)
+            return self._entries.pop(key, None) is not None
+
+    def keys_of(self, tenant: str | None = None) -> list[str]:
+        """The live keys stored for ``tenant`` (None: every key)."""
+        with self._lock:
+            self._entries.expire()
+            return [key for key, entry in self._entries.items() if tenant is None or entry.tenant == tenant]
 
     def clear(self) -> None:
         with self._lock:

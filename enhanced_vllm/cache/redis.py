@@ -14,12 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+DIGEST_PATTERN = "[0-9a-f]" * 64  # a key digest: a tenant's pattern never reaches a longer tenant's keys
+_GLOB_SPECIAL = re.compile(r"([*?\[\]\\])")
+
+
+def _glob_escape(text: str) -> str:
+    return _GLOB_SPECIAL.sub(r"\\\1", text)
 
 
 class RedisCache:
@@ -83,11 +90,13 @@ class RedisCache:
         self._succeeded()
         return value
 
-    async def store(self, tenant: str, key: str, value: bytes) -> None:
+    async def store(self, tenant: str, key: str, value: bytes, ttl: float | None = None) -> None:
+        """Keep ``value`` for ``ttl`` s (default: the level's)."""
         if not self.available:
             return
+        ttl_ms = self._ttl_ms if ttl is None else max(1, int(ttl * 1000))
         try:
-            await self._client.set(self._full_key(tenant, key), value, px=self._ttl_ms)
+            await self._client.set(self._full_key(tenant, key), value, px=ttl_ms)
         except (RedisError, OSError) as exc:
             self._failed("set", exc)
         else:
@@ -99,12 +108,30 @@ class RedisCache:
         except (RedisError, OSError) as exc:
             self._failed("delete", exc)
 
+    async def keys_of(self, tenant: str) -> list[str]:
+        """The digests stored for ``tenant`` (raises RedisError / OSError when Redis fails)."""
+        start = len(self._full_key(tenant, ""))
+        pattern = self._full_key(_glob_escape(tenant), DIGEST_PATTERN)
+        return [key[start:].decode() async for key in self._client.scan_iter(match=pattern, count=500)]
+
+    async def delete_many(self, tenant: str, keys: list[str]) -> int:
+        """Delete ``tenant``'s entries ``keys``; returns how many existed."""
+        removed = 0
+        for start in range(0, len(keys), 500):
+            batch = [self._full_key(tenant, key) for key in keys[start : start + 500]]
+            removed += await self._client.delete(*batch)
+        return removed
+
     async def clear(self, tenant: str) -> int:
         """Delete every entry of ``tenant``; returns how many were removed."""
-        removed = 0
-        async for batch_key in self._client.scan_iter(match=self._full_key(tenant, "*"), count=500):
-            removed += await self._client.delete(batch_key)
-        return removed
+        return await self.delete_many(tenant, await self.keys_of(tenant))
+
+    async def read_epoch(self, namespace: str) -> int:
+        """The namespace's epoch (0 until bumped); raises RedisError / OSError when Redis fails."""
+        return int(await self._client.get(f"{self._prefix}:epoch:{namespace}") or 0)
+
+    async def bump_epoch(self, namespace: str) -> int:
+        return int(await self._client.incr(f"{self._prefix}:epoch:{namespace}"))
 
     async def health(self) -> dict:
         try:

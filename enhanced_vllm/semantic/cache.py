@@ -14,12 +14,13 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict, defaultdict
 from typing import Any
 
 import numpy as np
 
-from enhanced_vllm.config import SimilarityConfig
+from enhanced_vllm.config import DEFAULT_CACHE_CONTROL, CacheControl, SimilarityConfig
 from enhanced_vllm.embeddings import Embedder, shared_embedder
 from enhanced_vllm.errors import ConfigError
 from enhanced_vllm.semantic.chroma_process import ChromaCollection
@@ -30,6 +31,8 @@ from enhanced_vllm.semantic.worker import BatchWorker
 logger = logging.getLogger(__name__)
 _WORD = re.compile(r"\w+")
 EMBEDDING_MEMO = 1024  # recent questions' embeddings: a miss's lookup embedding is reused to store it
+# (question, answer, signature, tenant, output blob, ttl): one answer to store; ttl None: the store's
+StoreRow = tuple[str, str, str, str, "bytes | None", "float | None"]
 
 
 def word_count(text: str) -> int:
@@ -78,17 +81,19 @@ class SemanticCache:
 
     # --- the cache stage -------------------------------------------------------------------
 
-    def lookup_sync(self, question: str, signature: str) -> StoredQuestion | None:
+    def lookup_sync(
+        self, question: str, signature: str, control: CacheControl = DEFAULT_CACHE_CONTROL
+    ) -> StoredQuestion | None:
         """The best stored entry above the threshold that the guard accepts, or None."""
-        return self.lookup_many_sync([(question, signature)])[0]
+        return self.lookup_many_sync([(question, signature, control)])[0]
 
-    def lookup_many_sync(self, lookups: list[tuple[str, str]]) -> list[StoredQuestion | None]:
-        """:meth:`lookup_sync` for many (question, signature) pairs: one embedding call, one index
-        query per signature."""
+    def lookup_many_sync(self, lookups: list[tuple]) -> list[StoredQuestion | None]:
+        """:meth:`lookup_sync` for many (question, signature[, control]) tuples: one embedding call,
+        one index query per signature."""
         try:
-            vectors = self.embed([question for question, _ in lookups])
+            vectors = self.embed([question for question, *_ in lookups])
             rows_by_signature: dict[str, list[int]] = defaultdict(list)
-            for row, (_, signature) in enumerate(lookups):
+            for row, (_, signature, *_) in enumerate(lookups):
                 rows_by_signature[signature].append(row)
             candidates: list[list[StoredQuestion]] = [[] for _ in lookups]
             for signature, rows in rows_by_signature.items():
@@ -99,49 +104,74 @@ class SemanticCache:
             self._failed("lookup", exc)
             return [None] * len(lookups)
         self.last_error = None
-        return [self._accept(question, found) for (question, _), found in zip(lookups, candidates, strict=True)]
+        return [
+            self._accept(question, found, *control)
+            for (question, _, *control), found in zip(lookups, candidates, strict=True)
+        ]
 
-    def _accept(self, question: str, candidates: list[StoredQuestion]) -> StoredQuestion | None:
-        """The best candidate above the thresholds that the guard accepts."""
-        asked_threshold = self.threshold_for(question)
+    def _accept(
+        self, question: str, candidates: list[StoredQuestion], control: CacheControl = DEFAULT_CACHE_CONTROL
+    ) -> StoredQuestion | None:
+        """The best candidate above the request's thresholds, young enough, that the guard accepts."""
+        thresholds = control.thresholds(self.config)
+        asked_threshold = self.threshold_for(question, thresholds)
+        now = time.time()
         for candidate in candidates:
-            if candidate.score < self.config.similarity_threshold:
+            if candidate.score < thresholds[0]:
                 break
-            if candidate.score < max(asked_threshold, self.threshold_for(candidate.question)):
+            if candidate.score < max(asked_threshold, self.threshold_for(candidate.question, thresholds)):
                 continue  # a short question on either side needs a closer match
+            if not control.fresh(candidate.metadata.get("created_at"), now):
+                continue
             if not self.config.enable_guard or self.guard.check(candidate.question, question).allowed:
                 return candidate
         return None
 
-    def threshold_for(self, question: str) -> float:
+    def threshold_for(self, question: str, thresholds: tuple[float, float | None] | None = None) -> float:
         """The score a match involving ``question`` needs: per entry, from the entry's question, and
-        per request, from the question asked (a match needs both)."""
-        config = self.config
-        if config.short_question_threshold is not None and word_count(question) < config.short_question_words:
-            return max(config.similarity_threshold, config.short_question_threshold)
-        return config.similarity_threshold
+        per request, from the question asked (a match needs both). ``thresholds``: (similarity,
+        short question) of the request, default the configured ones."""
+        threshold, short = thresholds or (self.config.similarity_threshold, self.config.short_question_threshold)
+        if short is not None and word_count(question) < self.config.short_question_words:
+            return max(threshold, short)
+        return threshold
 
     def store_sync(
-        self, question: str, answer: str, signature: str, tenant: str, output_blob: bytes | None = None
+        self,
+        question: str,
+        answer: str,
+        signature: str,
+        tenant: str,
+        output_blob: bytes | None = None,
+        ttl: float | None = None,
     ) -> None:
-        self._store_rows([(question, answer, signature, tenant, output_blob)])
+        self._store_rows([(question, answer, signature, tenant, output_blob, ttl)])
 
-    def _store_rows(self, rows: list[tuple[str, str, str, str, bytes | None]]) -> None:
+    def _store_rows(self, rows: list[StoreRow]) -> None:
         try:
             vectors = self.embed([question for question, *_ in rows])
             self.store.add_many([(vector, *row) for vector, row in zip(vectors, rows, strict=True)])
         except Exception as exc:
             self._failed("store", exc)
 
-    async def lookup(self, question: str, signature: str) -> StoredQuestion | None:
+    async def lookup(
+        self, question: str, signature: str, control: CacheControl = DEFAULT_CACHE_CONTROL
+    ) -> StoredQuestion | None:
         """:meth:`lookup_sync` on the lookup thread, batched with the other lookups waiting."""
-        return await self.worker.lookup((question, signature))
+        return await self.worker.lookup((question, signature, control))
 
     def store_answer(
-        self, question: str, answer: str, signature: str, tenant: str, output_blob: bytes | None = None
+        self,
+        question: str,
+        answer: str,
+        signature: str,
+        tenant: str,
+        output_blob: bytes | None = None,
+        ttl: float | None = None,
     ) -> bool:
-        """Queue the answer for storing; False when the store queue is full and it is skipped."""
-        return self.worker.store((question, signature), (question, answer, signature, tenant, output_blob))
+        """Queue the answer for storing (kept ``ttl`` s, default the store's); False when the store
+        queue is full and it is skipped."""
+        return self.worker.store((question, signature), (question, answer, signature, tenant, output_blob, ttl))
 
     def flush(self, timeout: float) -> bool:
         """Wait (at most ``timeout`` s) until queued stores are written; False if some are left."""

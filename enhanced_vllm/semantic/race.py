@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from enhanced_vllm.cache import codec
 from enhanced_vllm.cache.keys import CacheKey
 from enhanced_vllm.cache.singleflight import Flight
+from enhanced_vllm.config import DEFAULT_CACHE_CONTROL, CacheControl
 from enhanced_vllm.stats import PipelineStats
 
 if TYPE_CHECKING:
@@ -28,14 +29,17 @@ class SemanticRace:
         stats: PipelineStats,
         on_hit: Callable[[CacheKey, bytes], None],
         abort_engine: Callable[[str], Awaitable[None]],
+        control: CacheControl = DEFAULT_CACHE_CONTROL,
     ) -> None:
         """``on_hit(key, blob)`` stores the served answer in the exact levels; ``abort_engine(id)``
-        aborts the engine request the hit made unnecessary."""
+        aborts the engine request the hit made unnecessary; ``control`` is the request's (its
+        similarity target and ``max_age``)."""
         self.semantic = semantic
         self.max_hold_ms = max_hold_ms
         self.stats = stats
         self.on_hit = on_hit
         self.abort_engine = abort_engine
+        self.control = control
 
     def hold(self, flight: Flight) -> None:
         """Hold ``flight``'s outputs until :meth:`run` answers or the hold budget runs out."""
@@ -51,7 +55,7 @@ class SemanticRace:
 
     async def run(self, flight: Flight, key: CacheKey) -> None:
         lookup_started = time.perf_counter()
-        entry = await self.semantic.lookup(key.prompt_text, key.signature)
+        entry = await self.semantic.lookup(key.prompt_text, key.signature, self.control)
         output = None
         if entry is not None and entry.blob is not None:
             try:

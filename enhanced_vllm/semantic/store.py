@@ -80,20 +80,21 @@ class SemanticStore:
         self._stopped.set()
         self._collection.close()
 
-    def add_many(self, rows: list[tuple[np.ndarray, str, str, str, str, bytes | None]]) -> list[str]:
-        """Write (embedding, question, answer, signature, tenant, output blob) rows in one call."""
+    def add_many(self, rows: list[tuple[np.ndarray, str, str, str, str, bytes | None, float | None]]) -> list[str]:
+        """Write (embedding, question, answer, signature, tenant, output blob, ttl) rows in one call;
+        a row's ttl None is the store's."""
         if not rows:
             return []
         now = time.time()
         ids, metadatas = [], []
-        for _, question, answer, signature, tenant, output_blob in rows:
+        for _, question, answer, signature, tenant, output_blob, ttl in rows:
             metadata = {
                 "question": question,
                 "answer": answer,
                 "signature": signature,
                 "tenant": tenant,
                 "created_at": now,
-                "expires_at": now + self._ttl,
+                "expires_at": now + (self._ttl if ttl is None else ttl),
             }
             if output_blob is not None:
                 metadata["output"] = base64.b64encode(output_blob).decode()

@@ -63,6 +63,25 @@ def test_memory_ttl_expiry_and_lru_bound():
     assert cache.lookup("a") is None and cache.lookup("c") is None
 
 
+def test_memory_entries_keep_their_own_ttl_and_tenant():
+    now = [0.0]
+    cache = MemoryCache(maxsize=10, ttl=10, timer=lambda: now[0])
+    cache.store("short", b"1", ttl=1, tenant="a")
+    cache.store("long", b"2", tenant="b")
+    assert cache.keys_of("a") == ["short"] and sorted(cache.keys_of()) == ["long", "short"]
+    now[0] = 2
+    assert cache.lookup("short") is None and cache.lookup("long") == b"2" and cache.keys_of("a") == []
+
+
+def test_values_carry_the_time_their_answer_was_generated():
+    blob = codec.encode(finished_output(), created_at=1234.5)
+    output, created_at = codec.decode_entry(blob, "id")
+    assert created_at == 1234.5 and output.request_id == "id"
+    payload = msgpack.unpackb(blob[1:])
+    del payload["created_at"]  # a value written before the time was recorded
+    assert codec.decode_entry(b"r" + msgpack.packb(payload), "id")[1] is None
+
+
 def test_config_validation_and_env_overrides(monkeypatch):
     with pytest.raises(ConfigError, match="memory_cache_size"):
         CacheConfig(memory_cache_size=0)

@@ -319,6 +319,6 @@ def test_prompts_differing_only_in_an_identifier_never_hit(cache):
     def prompt():
         return f"Write a short paragraph about the history of bridge number {uuid.uuid4().hex[:8]}:"
 
-    cache._store_rows([(prompt(), "answer", "s", "t", None) for _ in range(300)])
+    cache._store_rows([(prompt(), "answer", "s", "t", None, None) for _ in range(300)])
     probes = [(prompt(), "s") for _ in range(600)]
     assert [hit for hit in cache.lookup_many_sync(probes) if hit is not None] == []
