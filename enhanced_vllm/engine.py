@@ -39,7 +39,9 @@ from vllm.v1.executor import Executor
 
 from enhanced_vllm import vllm_internals
 from enhanced_vllm.cache import codec
+from enhanced_vllm.cache.epoch import EpochClock
 from enhanced_vllm.cache.exact import ExactCache
+from enhanced_vllm.cache.invalidation import Invalidation, Invalidator
 from enhanced_vllm.cache.keys import CacheKey, KeyBuilder, model_identity
 from enhanced_vllm.cache.memory import MemoryCache
 from enhanced_vllm.cache.singleflight import Flight, FlightRegistry
@@ -257,6 +259,11 @@ class EnhancedAsyncLLM(AsyncLLM):
         label = self.handler_config.model_name or self.model_config.served_model_name or "engine"
         self.stats = PipelineStats(f"{label}#{id(self):x}")
         self.exact = ExactCache(self.memory, self.redis, self.stats, self._spawn)
+        self.invalidator = Invalidator(self.memory, self.redis, self.semantic)
+        self.epochs = EpochClock(cfg.namespace, self.redis, self.semantic)
+        self._epoch_due = 0.0  # the epoch is read before the first request, then every interval
+        if self.semantic is not None:
+            self.semantic.store.stamp = {"namespace": cfg.namespace, "epoch": self.keys.epoch}
 
     def _start_semantic_cache(self) -> None:
         from enhanced_vllm.semantic.cache import SemanticCache  # optional extra [semantic]
@@ -292,6 +299,8 @@ class EnhancedAsyncLLM(AsyncLLM):
         control = CacheControl.of(cache_control)
         if self.errored:
             raise EngineDeadError()
+        if time.monotonic() >= self._epoch_due:
+            await self._follow_epoch()
         if isinstance(params, PoolingParams) or isinstance(prompt, AsyncGenerator):
             return await super().add_request(request_id, prompt, params, arrival_time, lora_request, *args, **kwargs)
         request = _Request(
@@ -327,6 +336,8 @@ class EnhancedAsyncLLM(AsyncLLM):
             return self._join(flight, request)
         if not control.writes:  # leads no shared generation: a follower's answer would not be stored
             flight_key = None
+        if reads_semantic and self.semantic is not None and key.prompt_text is None:
+            self.semantic.telemetry.record("", None, "skipped", "no question found")
         return await self._start_generation(flight_key, key, request, reads_semantic, control.writes)
 
     @functools.cached_property
@@ -376,6 +387,8 @@ class EnhancedAsyncLLM(AsyncLLM):
         after which the request goes through ``add_request`` as usual. Only the memory level
         is read here; a miss is not counted twice (only hits are recorded)."""
         if self.errored or self.context is not None or isinstance(params, PoolingParams):
+            return None
+        if time.monotonic() >= self._epoch_due:  # add_request reads the epoch first
             return None
         control = CacheControl.of(cache_control)
         if not control.reads:
@@ -527,6 +540,79 @@ class EnhancedAsyncLLM(AsyncLLM):
 
     def _record_finished(self, output: EnhancedRequestOutput) -> None:
         self.stats.finished(output.metadata["processing_time"])
+
+    # ------------------------------------------------------------------ invalidation and epochs
+
+    async def invalidate_tenant(self, tenant: str | None = None, *, dry_run: bool = False) -> Invalidation:
+        """Delete every answer of ``tenant`` (None: the namespace's default tenant) from every level."""
+        return await self.invalidator.tenant(tenant or self.cache_config.namespace, dry_run)
+
+    async def invalidate_request(
+        self,
+        prompt: Any,
+        sampling_params: SamplingParams | None = None,
+        *,
+        tenant: str | None = None,
+        question: str | None = None,
+        dry_run: bool = False,
+    ) -> Invalidation:
+        """Delete the answer to exactly this request (prompt, sampling, tenant) and its semantic
+        entry; for a conversation, pass ``render_chat(messages)``'s prompt and question."""
+        params = sampling_params or SamplingParams()
+        key = self._cache_key(prompt, params, None, tenant, self._find_question(prompt, question))
+        if key is None:
+            return Invalidation(dry_run)
+        return await self.invalidator.request(key, dry_run)
+
+    async def invalidate_similar(
+        self,
+        question: str,
+        *,
+        similarity: float | None = None,
+        tenant: str | None = None,
+        dry_run: bool = False,
+    ) -> Invalidation:
+        """Delete every stored question at least ``similarity`` (default: the semantic threshold)
+        similar to ``question``, of ``tenant`` (None: any), with the copies of its answer."""
+        threshold = self.similarity_config.similarity_threshold if similarity is None else similarity
+        return await self.invalidator.neighbourhood(question, threshold, tenant, dry_run)
+
+    async def bump_epoch(self) -> int:
+        """Retire every entry of this namespace at once, in every level and (through Redis, or the
+        Chroma collection without Redis) in every process sharing them; returns the new epoch."""
+        epoch = await self.epochs.bump()
+        self._enter_epoch(epoch, in_chroma=True)
+        return epoch
+
+    async def _follow_epoch(self) -> None:
+        """Read the shared epoch: before the first request inline, afterwards in the background."""
+        first = self._epoch_due == 0.0
+        self._epoch_due = time.monotonic() + self.epochs.interval
+        if first:
+            await self._read_epoch()
+        else:
+            self._spawn(self._read_epoch())
+
+    async def _read_epoch(self) -> None:
+        epoch = await self.epochs.read()
+        if epoch is not None and epoch != self.keys.epoch:
+            self._enter_epoch(epoch, in_chroma=False)
+
+    def _enter_epoch(self, epoch: int, in_chroma: bool) -> None:
+        """Key requests by ``epoch`` from now on; drop older entries from memory and the mirror (and
+        from Chroma, ``in_chroma``)."""
+        self.keys.set_epoch(epoch)
+        self.memory.clear()
+        if self.semantic is not None:
+            namespace = self.cache_config.namespace
+            self.semantic.store.stamp = {"namespace": namespace, "epoch": epoch}
+            self._spawn(self._retire_semantic_epochs(namespace, epoch, in_chroma))
+
+    async def _retire_semantic_epochs(self, namespace: str, epoch: int, in_chroma: bool) -> None:
+        try:
+            await asyncio.to_thread(self.semantic.store.retire_epochs_before, namespace, epoch, in_chroma)
+        except Exception as exc:  # Chroma down: older entries stay there, unreachable, until they expire
+            logger.warning("retiring semantic entries before epoch %d failed: %r", epoch, exc)
 
     # ------------------------------------------------------------------ abort and lifecycle
 

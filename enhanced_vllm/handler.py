@@ -107,6 +107,7 @@ class EnhancedVLLMHandler:
             "memory_entries": len(llm.memory),
             **llm.stats.snapshot(),
             **({f"redis_{name}": n for name, n in llm.redis.counts.items()} if llm.redis is not None else {}),
+            **({"semantic_rejections": llm.semantic.telemetry.recent_rejections()} if llm.semantic is not None else {}),
         }
 
 

@@ -8,7 +8,8 @@ What counts:
   (``output_kind``, ``stream_interval``, ``skip_clone``, ``skip_reading_prefix_cache``,
   ``trace_decode_token_ids``) and private fields derived from the others. New vLLM fields are
   therefore included by default: an unknown field splits the cache rather than mixing answers;
-- the LoRA adapter (name, id, path) and the tenant/namespace.
+- the LoRA adapter (name, id, path) and the tenant/namespace;
+- the namespace epoch (``cache.epoch``), once bumped: a new epoch retires every older key.
 
 The exact digest depends on the request alone. The semantic ``signature`` also covers the question's
 context (the prompt around the question, see ``enhanced_vllm.prompts``), so only paraphrases asked
@@ -109,9 +110,15 @@ class KeyBuilder:
         self._model = model
         self._namespace = namespace
         self._cache_sampled_without_seed = cache_sampled_without_seed
+        self.epoch = 0
         # (params as msgspec JSON, tenant) -> signature: canonicalising ~40 fields costs ~100 us,
         # more than the rest of a cache hit; the raw encoding is only a lookup key here
         self._signatures: LRUCache[tuple[bytes, str], str] = LRUCache(SIGNATURE_MEMO_SIZE)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Build keys of ``epoch`` from now on (keys of epoch 0 are the keys from before epochs)."""
+        self.epoch = epoch
+        self._signatures.clear()
 
     def _signature(self, params: Any, lora_request: Any, tenant: str) -> str:
         """The digest of model, sampling, LoRA and tenant (raises UncacheableRequest)."""
@@ -133,7 +140,7 @@ class KeyBuilder:
                 }
             )
         fields = {"v": KEY_VERSION, "model": self._model, "sampling": sampling_signature(params), "lora": lora}
-        signature = _digest({**fields, "tenant": tenant})
+        signature = _digest({**fields, "tenant": tenant, **({"epoch": self.epoch} if self.epoch else {})})
         if fingerprint is not None:
             self._signatures[fingerprint] = signature
         return signature

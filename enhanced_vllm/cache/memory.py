@@ -51,6 +51,18 @@ class MemoryCache:
             self._entries.expire()
             return [key for key, entry in self._entries.items() if tenant is None or entry.tenant == tenant]
 
+    def items(self) -> list[tuple[str, bytes]]:
+        """Every live (key, value)."""
+        with self._lock:
+            self._entries.expire()
+            return [(key, entry.blob) for key, entry in self._entries.items()]
+
+    def keys_holding(self, values: set[bytes]) -> list[str]:
+        """The live keys whose value is one of ``values``."""
+        with self._lock:
+            self._entries.expire()
+            return [key for key, entry in self._entries.items() if entry.blob in values]
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

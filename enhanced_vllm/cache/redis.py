@@ -108,11 +108,24 @@ class RedisCache:
         except (RedisError, OSError) as exc:
             self._failed("delete", exc)
 
+    async def exists(self, tenant: str, key: str) -> bool:
+        """Whether ``tenant``'s entry ``key`` is stored (raises RedisError / OSError when Redis fails)."""
+        return bool(await self._client.exists(self._full_key(tenant, key)))
+
     async def keys_of(self, tenant: str) -> list[str]:
         """The digests stored for ``tenant`` (raises RedisError / OSError when Redis fails)."""
         start = len(self._full_key(tenant, ""))
         pattern = self._full_key(_glob_escape(tenant), DIGEST_PATTERN)
         return [key[start:].decode() async for key in self._client.scan_iter(match=pattern, count=500)]
+
+    async def keys_holding(self, tenant: str, values: set[bytes]) -> list[str]:
+        """``tenant``'s digests whose value is one of ``values`` (a scan: for invalidation, not requests)."""
+        keys, holding = await self.keys_of(tenant), []
+        for start in range(0, len(keys), 500):
+            batch = keys[start : start + 500]
+            found = await self._client.mget([self._full_key(tenant, key) for key in batch])
+            holding += [key for key, value in zip(batch, found, strict=True) if value in values]
+        return holding
 
     async def delete_many(self, tenant: str, keys: list[str]) -> int:
         """Delete ``tenant``'s entries ``keys``; returns how many existed."""

@@ -26,6 +26,7 @@ from enhanced_vllm.errors import ConfigError
 from enhanced_vllm.semantic.chroma_process import ChromaCollection
 from enhanced_vllm.semantic.guard import SalienceGuard
 from enhanced_vllm.semantic.store import SemanticStore, StoredQuestion
+from enhanced_vllm.semantic.telemetry import LookupTelemetry
 from enhanced_vllm.semantic.worker import BatchWorker
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class SemanticCache:
             device=self.embedder.device,
         )
         self.guard = guard or SalienceGuard()
+        self.telemetry = LookupTelemetry(self.config.collection_name)
         if self.config.enable_guard:
             self.guard.warm_up()
         self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -112,19 +114,31 @@ class SemanticCache:
     def _accept(
         self, question: str, candidates: list[StoredQuestion], control: CacheControl = DEFAULT_CACHE_CONTROL
     ) -> StoredQuestion | None:
-        """The best candidate above the request's thresholds, young enough, that the guard accepts."""
+        """The best candidate above the request's thresholds, young enough, that the guard accepts;
+        the decision and, for a miss, the nearest candidate's reason go to ``telemetry``."""
         thresholds = control.thresholds(self.config)
         asked_threshold = self.threshold_for(question, thresholds)
+        nearest = candidates[0].score if candidates else None
+        reasons = []  # why each candidate above the threshold was turned down, nearest first
         now = time.time()
         for candidate in candidates:
             if candidate.score < thresholds[0]:
                 break
             if candidate.score < max(asked_threshold, self.threshold_for(candidate.question, thresholds)):
-                continue  # a short question on either side needs a closer match
-            if not control.fresh(candidate.metadata.get("created_at"), now):
+                reasons.append("short question")  # a short question on either side needs a closer match
                 continue
-            if not self.config.enable_guard or self.guard.check(candidate.question, question).allowed:
+            if not control.fresh(candidate.metadata.get("created_at"), now):
+                reasons.append("too old")
+                continue
+            verdict = self.guard.check(candidate.question, question) if self.config.enable_guard else None
+            if verdict is None or verdict.allowed:
+                self.telemetry.record(question, nearest, "hit")
                 return candidate
+            reasons.append(verdict.reason)
+        if reasons:
+            self.telemetry.record(question, nearest, "miss", reasons[0], candidates[0].question)
+        else:
+            self.telemetry.record(question, nearest, "miss", "score" if candidates else "no entry")
         return None
 
     def threshold_for(self, question: str, thresholds: tuple[float, float | None] | None = None) -> float:
@@ -222,6 +236,14 @@ class SemanticCache:
         self, query: str, k: int | None = None, threshold: float | None = None, tenant: str | None = None
     ) -> list[StoredQuestion]:
         return self.batch_search([query], k, threshold, tenant)[0]
+
+    def neighbourhood(self, question: str, threshold: float, tenant: str | None = None) -> list[StoredQuestion]:
+        """Every live entry, of any signature (of ``tenant``, None: any), whose question is at least
+        ``threshold`` similar to ``question``, best first."""
+        if not (size := len(self.store.index)):
+            return []
+        found = self.store.query(self.embed([question]), size, tenant=tenant)[0]
+        return [entry for entry in found if entry.score >= threshold]
 
     # --- lifecycle -------------------------------------------------------------------------
 

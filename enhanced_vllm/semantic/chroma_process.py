@@ -55,6 +55,12 @@ class ChromaCollection:
     def count(self) -> int:
         return self._call({"op": "count"})
 
+    def read_epoch(self, namespace: str) -> int:
+        return self._call({"op": "read_epoch", "namespace": namespace})
+
+    def bump_epoch(self, namespace: str) -> int:
+        return self._call({"op": "bump_epoch", "namespace": namespace})
+
     def close(self) -> None:
         with self._lock:
             self._closed = True

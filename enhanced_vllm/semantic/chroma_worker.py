@@ -3,7 +3,9 @@ line in, one reply per line out. Chroma's local engine holds the GIL for the who
 (~40 ms for 64 entries), so it runs here, never in the process that serves the engine's outputs.
 
 The first request opens the collection (``{"op": "open", ...}`` with the ``SimilarityConfig``
-fields that choose the client); a failure to open is replied and the process exits.
+fields that choose the client); a failure to open is replied and the process exits. The collection's
+metadata holds each namespace's epoch (``epoch:<namespace>``), read afresh from the client each time
+so that a bump by another process is seen.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import sys
 from typing import Any
 
 from enhanced_vllm.semantic.wire import decode_vectors, encode_vectors
+
+EPOCH_PREFIX = "epoch:"
 
 
 def _open(request: dict[str, Any]) -> Any:
@@ -27,12 +31,13 @@ def _open(request: dict[str, Any]) -> Any:
         client = chromadb.EphemeralClient(settings=settings)
     else:
         client = chromadb.PersistentClient(path=request["path"], settings=settings)
-    return client.get_or_create_collection(
+    collection = client.get_or_create_collection(
         request["collection"], embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
     )
+    return client, collection
 
 
-def _run(collection: Any, request: dict[str, Any]) -> Any:
+def _run(client: Any, collection: Any, request: dict[str, Any]) -> Any:
     op = request["op"]
     if op == "add":
         collection.add(
@@ -48,26 +53,33 @@ def _run(collection: Any, request: dict[str, Any]) -> Any:
         return None
     if op == "count":
         return collection.count()
+    if op in ("read_epoch", "bump_epoch"):
+        metadata = dict(client.get_collection(collection.name).metadata or {})
+        name = EPOCH_PREFIX + request["namespace"]
+        if op == "bump_epoch":
+            metadata[name] = int(metadata.get(name, 0)) + 1
+            collection.modify(metadata=metadata)
+        return int(metadata.get(name, 0))
     raise ValueError(f"unknown operation {op!r}")
 
 
 def main() -> None:
     replies = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # anything a library prints goes to stderr, never into the reply stream
-    collection = None
+    opened = None
     for line in sys.stdin:
         request = json.loads(line)
         try:
-            if collection is None:
-                collection = _open(request)
+            if opened is None:
+                opened = _open(request)
                 reply: dict[str, Any] = {"ok": None}
             else:
-                reply = {"ok": _run(collection, request)}
+                reply = {"ok": _run(*opened, request)}
         except Exception as exc:
             reply = {"error": f"{type(exc).__name__}: {exc}"}
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
-        if collection is None:
+        if opened is None:
             return  # could not open: the caller raises
 
 

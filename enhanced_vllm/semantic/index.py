@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,7 +74,8 @@ class _Group:
 
 
 class VectorIndex:
-    """Normalised vectors with their store metadata (``signature``, ``tenant``, ``expires_at``, ...)."""
+    """Normalised vectors with their store metadata (``signature``, ``tenant``, ``expires_at``, ...;
+    ``id`` is added: the entry's id)."""
 
     def __init__(self, dimension: int, device: str = "cpu") -> None:
         self.dimension = dimension
@@ -94,6 +95,7 @@ class VectorIndex:
             for entry_id, vector, metadata in zip(ids, vectors, metadatas, strict=True):
                 if entry_id in self._where:
                     continue
+                metadata["id"] = entry_id
                 signature = metadata["signature"]
                 group = self._groups.get(signature)
                 if group is None:
@@ -115,8 +117,14 @@ class VectorIndex:
                 if not group.ids:
                     del self._groups[signature]
 
-    def ids_where(self, tenant: str | None = None, expired_before: float | None = None) -> list[str]:
-        """Ids of the entries of ``tenant`` (None: all) that expire before ``expired_before`` (None: any)."""
+    def ids_where(
+        self,
+        tenant: str | None = None,
+        expired_before: float | None = None,
+        where: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> list[str]:
+        """Ids of the entries of ``tenant`` (None: all) that expire before ``expired_before`` (None:
+        any) and whose metadata ``where`` accepts (None: any)."""
         with self._lock:
             return [
                 entry_id
@@ -124,6 +132,7 @@ class VectorIndex:
                 for entry_id, metadata in zip(group.ids, group.metadatas, strict=True)
                 if (tenant is None or metadata["tenant"] == tenant)
                 and (expired_before is None or metadata["expires_at"] <= expired_before)
+                and (where is None or where(metadata))
             ]
 
     def oldest(self, count: int) -> list[str]:

@@ -62,6 +62,7 @@ class SemanticStore:
         self._ttl = ttl
         self._max_entries = max_entries
         self._refresh_interval = refresh_interval
+        self.stamp: dict[str, Any] = {}  # added to every entry's metadata (the engine's namespace and epoch)
         self.index = VectorIndex(dimension, device)
         self._loaded_until = 0.0  # created_at of the newest entry pulled from Chroma
         self._load({"expires_at": {"$gt": time.time()}})
@@ -95,6 +96,7 @@ class SemanticStore:
                 "tenant": tenant,
                 "created_at": now,
                 "expires_at": now + (self._ttl if ttl is None else ttl),
+                **self.stamp,
             }
             if output_blob is not None:
                 metadata["output"] = base64.b64encode(output_blob).decode()
@@ -136,6 +138,33 @@ class SemanticStore:
     def clear(self, tenant: str | None = None) -> None:
         self._collection.delete(where={"tenant": tenant} if tenant else {"created_at": {"$gte": 0}})
         self.index.remove(self.index.ids_where(tenant=tenant))
+
+    def find(self, where: dict, page: int = 1000) -> list[dict[str, Any]]:
+        """The metadata (with ``id``) of every entry in Chroma that ``where`` matches."""
+        found, offset = [], 0
+        while (batch := self._collection.get(where, page, offset))["ids"]:
+            found += [{**m, "id": entry_id} for entry_id, m in zip(batch["ids"], batch["metadatas"], strict=True)]
+            offset += page
+        return found
+
+    def delete(self, ids: list[str]) -> None:
+        if ids:
+            self._collection.delete(ids=ids)
+            self.index.remove(ids)
+
+    def retire_epochs_before(self, namespace: str, epoch: int, in_chroma: bool) -> None:
+        """Drop ``namespace``'s entries of earlier epochs from the mirror and, with ``in_chroma``,
+        from Chroma (the process that bumped the epoch does; the others only drop their mirrors')."""
+        if in_chroma:
+            self._collection.delete(where={"$and": [{"namespace": namespace}, {"epoch": {"$lt": epoch}}]})
+        older = lambda m: m.get("namespace") == namespace and m.get("epoch", 0) < epoch  # noqa: E731
+        self.index.remove(self.index.ids_where(where=older))
+
+    def read_epoch(self, namespace: str) -> int:
+        return self._collection.read_epoch(namespace)
+
+    def bump_epoch(self, namespace: str) -> int:
+        return self._collection.bump_epoch(namespace)
 
     def prune_expired(self) -> None:
         now = time.time()

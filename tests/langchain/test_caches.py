@@ -69,9 +69,8 @@ def test_entries_are_langchain_json_and_corrupt_ones_are_misses(redis_server):
     config = _redis_config(redis_server, f"lc-{uuid.uuid4().hex[:6]}")
     cache = EnhancedExactCache(config)
     cache.update("p", "llm", [Generation(text="answer")])
-    blob = next(iter(cache.memory._entries.values()))
+    ((key, blob),) = cache.memory.items()
     assert json.loads(blob)[0].startswith('{"lc": 1')  # LangChain's dumps, not pickle
-    key = next(iter(cache.memory._entries.keys()))
     cache.memory.store(key, b"\x80\x04not json")
     assert cache.lookup("p", "llm") is None
 

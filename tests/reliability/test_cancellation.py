@@ -78,7 +78,7 @@ async def test_a_thousand_cancelled_streams_leave_nothing_behind(llm):
     assert min(outcome.get(kind, 0) for kind in ("memory", "coalesced", "engine")) > 0, outcome
     assert llm.output_processor.get_num_unfinished_requests() == 0, "an engine request is still running"
     assert not llm.output_processor.has_unfinished_requests() and not llm.flights.by_key
-    for blob in list(llm.memory._entries.values()):  # every entry is a whole answer
+    for _, blob in llm.memory.items():  # every entry is a whole answer
         output = codec.decode(blob, "check")
         assert output.outputs[0].finish_reason == "length" and len(output.outputs[0].token_ids) == TOKENS
     assert len(asyncio.all_tasks()) <= tasks_before

@@ -1,8 +1,10 @@
 """Two processes sharing one Redis and one Chroma server: a miss in this process is an exact hit in
-another, and a paraphrase there is a semantic hit on this process's entry."""
+another, a paraphrase there is a semantic hit on this process's entry, and an epoch bump there retires
+this process's entries."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -32,6 +34,9 @@ OTHER_PROCESS = textwrap.dedent(
         params = SamplingParams(temperature=0, max_tokens=10, ignore_eos=True)
         seen = []
         for number, prompt in enumerate(prompts):
+            if prompt == "BUMP":
+                seen.append({"epoch": await llm.bump_epoch()})
+                continue
             async for out in llm.generate(prompt, params, f"other-process-{number}"):
                 pass
             seen.append({"level": out.metadata["cache_level"], "text": out.text, "id": out.request_id})
@@ -86,9 +91,20 @@ async def test_a_paraphrase_in_another_process_is_a_semantic_hit_on_this_ones_en
         await engine.flush_cache_writes()
 
         paraphrase = f"How can I learn the {topic} dance quickly?"
-        exact, semantic = _other_process(tmp_path, redis_server.url, prefix, chroma.port, asked, paraphrase)
+        seen = _other_process(tmp_path, redis_server.url, prefix, chroma.port, asked, paraphrase, "BUMP", asked)
+        exact, semantic, bumped, after_bump = seen
         assert (exact["level"], exact["text"]) == ("redis", mine[-1].text)
         assert (semantic["level"], semantic["text"]) == ("semantic", mine[-1].text)
+        assert after_bump["level"] is None, "the bump retired the entry there at once"
+
+        await asyncio.sleep(1.1)  # past the epoch's read interval: the next request reads it beside itself
+        await collect(engine, unique_prompt(), greedy(max_tokens=2))
+        await engine.flush_cache_writes()
+        assert engine.keys.epoch == bumped["epoch"] == 1
+        again = await collect(engine, asked, greedy(max_tokens=10, ignore_eos=True))
+        assert again[-1].metadata["cache_level"] == "redis", "not this process's old memory entry: the new epoch's"
+        stored = engine.semantic.store.find({"question": asked})
+        assert [m["epoch"] for m in stored] == [1], "the bumping process deleted the old epoch's entry"
     finally:
         engine.configure(CacheConfig(), EXACT_ONLY)
         chroma.stop()
