@@ -1,6 +1,7 @@
 """``enhanced-vllm``: ``setup`` (the bundled model and NLTK data, where every entry point finds them),
 ``demo`` (a miss, the exact hit, a paraphrase, with timings), ``bench cache|langchain|sweep`` (benchmarks,
-one JSON object each), ``eval paraphrase|decompose|answers``."""
+one JSON object each), ``eval paraphrase|decompose|answers``, ``cache import|export|stats|clear`` (on the
+stores the environment's configuration names), ``calibrate`` (the semantic operating point on your pairs)."""
 
 from __future__ import annotations
 
@@ -80,6 +81,23 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--reuse", default="", help="sweep: duplicate/paraphrase fractions, e.g. 0.25,0.5,0.75")
     bench.add_argument("--reuse-conc", type=int, default=64, help="sweep: clients of the reuse workloads")
     bench.add_argument("--reuse-rounds", type=int, help="sweep: rounds of the reuse workloads (default --rounds)")
+    cache = commands.add_parser("cache", help="import, export, count or clear cache entries; prints JSON")
+    cache.add_argument("action", choices=["import", "export", "stats", "clear"])
+    cache.add_argument("file", nargs="?", help="import / export: the JSONL file")
+    cache.add_argument("--tenant", help="clear: only this tenant (default: retire every entry via the epoch)")
+    cache.add_argument("--dry-run", action="store_true", help="clear: say what would go, delete nothing")
+    cache.add_argument(
+        "--as",
+        dest="form",
+        choices=["chat", "prompt"],
+        default="chat",
+        help="import: key each question as a one-message chat (as the adapters send it) or as a bare prompt",
+    )
+    calibrate = commands.add_parser("calibrate", help="choose the semantic thresholds on your labelled pairs")
+    calibrate.add_argument("--data", required=True, help='JSONL rows {"q1", "q2", "label"} (1: same meaning)')
+    calibrate.add_argument("--target-precision", type=float, default=0.95)
+    calibrate.add_argument("--write", help="save the chosen point here (SimilarityConfig.calibration_file)")
+    calibrate.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     evaluate = commands.add_parser("eval", help="evaluation on JSONL data; prints one JSON object")
     evaluate.add_argument("task", choices=["paraphrase", "decompose", "answers"])
     evaluate.add_argument("--data", help="JSONL data (paraphrase, decompose)")
@@ -98,6 +116,26 @@ def main(argv: list[str] | None = None) -> int:
         _setup()
     elif args.command == "demo":
         asyncio.run(_demo(args.question, args.paraphrase))
+    elif args.command == "cache":
+        from enhanced_vllm.cache.admin import run_cache_command
+
+        if args.action in ("import", "export") and args.file is None:
+            parser.error(f"cache {args.action} needs a FILE")
+        result = asyncio.run(run_cache_command(args.action, args.file, args.tenant, args.form == "chat", args.dry_run))
+        print(json.dumps(result, indent=2))
+    elif args.command == "calibrate":
+        from enhanced_vllm.eval import read_jsonl
+        from enhanced_vllm.semantic.calibration import calibrate, table_text, write_calibration
+
+        result = calibrate(read_jsonl(args.data), args.target_precision)
+        print(json.dumps(result) if args.json else table_text(result))
+        if args.write:
+            if not result["reachable"]:
+                print(f"nothing written: no point reaches precision {args.target_precision}", file=sys.stderr)
+                return 1
+            write_calibration(result, args.write)
+            hint = f"start with ENHANCED_VLLM_SIMILARITY_CALIBRATION_FILE={args.write}"
+            print(f"written to {args.write}: {hint}", file=sys.stderr)
     elif args.command == "eval" and args.task == "answers":
         from enhanced_vllm.answers import run_answers_eval
 

@@ -7,6 +7,7 @@ at construction, naming the field.
 from __future__ import annotations
 
 import enum
+import json
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -160,6 +161,15 @@ def thresholds_for_precision(target: Any) -> tuple[float, float | None]:
     return OPERATING_POINTS[min(reachable)]
 
 
+def read_calibration(path: Any) -> tuple[float, float | None]:
+    """(similarity_threshold, short_question_threshold) from a file ``enhanced-vllm calibrate --write`` wrote."""
+    try:
+        point = json.loads(Path(path).read_text(encoding="utf-8"))
+        return float(point["similarity_threshold"]), point["short_question_threshold"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"calibration_file {path}: {exc!r}") from None
+
+
 CACHE_FLAGS = ("no_cache", "no_store", "bypass", "no_semantic")  # directives, also written with "-"
 CACHE_VALUES = ("max_age", "ttl", "similarity_threshold", "target_precision")  # "max-age=60"
 
@@ -264,7 +274,8 @@ class SimilarityConfig(_Validated, BaseSettings):
     the semantic lookup races it: the lookup wins if it answers before the engine's first output
     plus ``max_hold_ms`` (0: no delay for misses); otherwise the engine's answer streams and a late
     hit is ignored. ``target_precision`` (at construction) picks both thresholds instead: the
-    measured operating point for the smallest tabulated precision >= it (``OPERATING_POINTS``).
+    measured operating point for the smallest tabulated precision >= it (``OPERATING_POINTS``), and
+    ``calibration_file`` the point ``enhanced-vllm calibrate`` chose on your own labelled pairs.
     """
 
     model_config = _settings("SIMILARITY")
@@ -272,14 +283,22 @@ class SimilarityConfig(_Validated, BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _thresholds_from_target(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or data.get("target_precision") is None:
+        if not isinstance(data, dict):
             return data
-        if {"similarity_threshold", "short_question_threshold"} & data.keys():
-            raise ValueError("give target_precision or the thresholds, not both")
-        threshold, short = thresholds_for_precision(data["target_precision"])
+        given = [name for name in ("target_precision", "calibration_file") if data.get(name) is not None]
+        if not given:
+            return data
+        if len(given) > 1 or {"similarity_threshold", "short_question_threshold"} & data.keys():
+            raise ValueError("give one of target_precision, calibration_file or the thresholds")
+        if given == ["target_precision"]:
+            threshold, short = thresholds_for_precision(data["target_precision"])
+        else:
+            threshold, short = read_calibration(data["calibration_file"])
         return {**data, "similarity_threshold": threshold, "short_question_threshold": short}
 
     target_precision: float | None = Field(default=None, ge=0, le=1)
+    # written by `enhanced-vllm calibrate --write FILE`: the thresholds calibrated on your labelled pairs
+    calibration_file: Path | None = None
 
     enable_vector_search: bool = True
     similarity_threshold: float = Field(default=0.8, ge=0, le=1)

@@ -558,11 +558,16 @@ class EnhancedAsyncLLM(AsyncLLM):
     ) -> Invalidation:
         """Delete the answer to exactly this request (prompt, sampling, tenant) and its semantic
         entry; for a conversation, pass ``render_chat(messages)``'s prompt and question."""
-        params = sampling_params or SamplingParams()
-        key = self._cache_key(prompt, params, None, tenant, self._find_question(prompt, question))
+        key = self.key_for(prompt, sampling_params or SamplingParams(), tenant=tenant, question=question)
         if key is None:
             return Invalidation(dry_run)
         return await self.invalidator.request(key, dry_run)
+
+    def key_for(
+        self, prompt: Any, params: SamplingParams, *, tenant: str | None = None, question: str | None = None
+    ) -> CacheKey | None:
+        """The cache key ``add_request`` gives this request (None: it bypasses the cache)."""
+        return self._cache_key(prompt, params, None, tenant, self._find_question(prompt, question))
 
     async def invalidate_similar(
         self,
@@ -589,14 +594,17 @@ class EnhancedAsyncLLM(AsyncLLM):
         first = self._epoch_due == 0.0
         self._epoch_due = time.monotonic() + self.epochs.interval
         if first:
-            await self._read_epoch()
+            await self.follow_epoch()
         else:
-            self._spawn(self._read_epoch())
+            self._spawn(self.follow_epoch())
 
-    async def _read_epoch(self) -> None:
+    async def follow_epoch(self) -> int:
+        """Read the shared epoch now and key requests by it; returns it (the last known, when its
+        store is down)."""
         epoch = await self.epochs.read()
         if epoch is not None and epoch != self.keys.epoch:
             self._enter_epoch(epoch, in_chroma=False)
+        return self.keys.epoch
 
     def _enter_epoch(self, epoch: int, in_chroma: bool) -> None:
         """Key requests by ``epoch`` from now on; drop older entries from memory and the mirror (and

@@ -46,13 +46,19 @@ def _scores(rows: list[dict], hits: list[bool], lookup_ms: list[float]) -> dict[
     }
 
 
-def evaluate_paraphrase(
-    rows: list[dict], config: SimilarityConfig | None = None, splits: int = 20, target_precision: float = 0.88
-) -> tuple[dict, list[dict]]:
+def evaluation_stage(config: SimilarityConfig | None = None) -> SemanticCache:
+    """The production semantic stage (embedder, guard, thresholds as configured) on a collection of its own."""
     config = (config or SimilarityConfig()).model_copy(
         update={"chroma_mode": "ephemeral", "collection_name": f"eval-{uuid.uuid4().hex}"}
     )
-    production = SemanticCache(config)
+    return SemanticCache(config)
+
+
+def evaluate_paraphrase(
+    rows: list[dict], config: SimilarityConfig | None = None, splits: int = 20, target_precision: float = 0.88
+) -> tuple[dict, list[dict]]:
+    production = evaluation_stage(config)
+    config = production.config
     baseline = SemanticCache(
         config.model_copy(
             update={"similarity_threshold": BASELINE_THRESHOLD, "short_question_threshold": None, "enable_guard": False}

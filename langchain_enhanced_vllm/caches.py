@@ -9,7 +9,6 @@ A failing Redis or Chroma makes lookups miss; the call goes to the model.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 from collections.abc import Sequence
@@ -19,9 +18,8 @@ from langchain_core.caches import RETURN_VAL_TYPE, BaseCache
 from langchain_core.load import dumps, loads
 from langchain_core.messages import BaseMessage
 
-from enhanced_vllm.cache.memory import MemoryCache
-from enhanced_vllm.config import CacheConfig, CacheType, SimilarityConfig
-from enhanced_vllm.runtime import background
+from enhanced_vllm.cache.text_cache import TextCache
+from enhanced_vllm.config import CacheConfig, SimilarityConfig
 
 logger = logging.getLogger(__name__)
 
@@ -38,75 +36,35 @@ def _decode(blob: bytes) -> RETURN_VAL_TYPE | None:
         return None
 
 
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
-
-
 class EnhancedExactCache(BaseCache):
     """Exact-match cache: this process's LRU+TTL memory, then Redis (shared across processes) when
     ``cache_config.cache_type`` is ``redis``. ``namespace`` separates it from other users of Redis."""
 
     def __init__(self, cache_config: CacheConfig | None = None, namespace: str = "langchain") -> None:
-        config = cache_config or CacheConfig()
         self.namespace = namespace
-        self.memory = MemoryCache(config.memory_cache_size, config.ttl)
-        self.redis = None
-        if config.cache_type == CacheType.REDIS:
-            from enhanced_vllm.cache.redis import RedisCache
-
-            self.redis = RedisCache(
-                config.resolved_redis_url,
-                config.ttl,
-                config.redis_key_prefix,
-                config.redis_timeout,
-                config.redis_retry_interval,
-            )
-        self._io = background()  # the Redis client lives on the background loop
-
-    async def _lookup_redis(self, key: str) -> bytes | None:
-        if self.redis is None:
-            return None
-        blob = await self.redis.lookup(self.namespace, key)
-        if blob is not None:
-            self.memory.store(key, blob)
-        return blob
+        self.levels = TextCache(cache_config, namespace=namespace)
+        self.memory, self.redis = self.levels.memory, self.levels.redis
 
     def lookup(self, prompt: str, llm_string: str) -> RETURN_VAL_TYPE | None:
-        key = _digest(llm_string, prompt)
-        blob = self.memory.lookup(key)
-        if blob is None and self.redis is not None:
-            blob = self._io.run(self._lookup_redis(key))
+        blob = self.levels.lookup_exact(self.levels.exact_key(llm_string, prompt))
         return None if blob is None else _decode(blob)
 
     async def alookup(self, prompt: str, llm_string: str) -> RETURN_VAL_TYPE | None:
-        key = _digest(llm_string, prompt)
-        blob = self.memory.lookup(key)
-        if blob is None and self.redis is not None:
-            blob = await self._io.arun(self._lookup_redis(key))
+        blob = await self.levels.alookup_exact(self.levels.exact_key(llm_string, prompt))
         return None if blob is None else _decode(blob)
 
     def update(self, prompt: str, llm_string: str, return_val: RETURN_VAL_TYPE) -> None:
-        key, blob = _digest(llm_string, prompt), _encode(return_val)
-        self.memory.store(key, blob)
-        if self.redis is not None:
-            self._io.run(self.redis.store(self.namespace, key, blob))
+        self.levels.store_exact(self.levels.exact_key(llm_string, prompt), _encode(return_val))
 
     async def aupdate(self, prompt: str, llm_string: str, return_val: RETURN_VAL_TYPE) -> None:
-        key, blob = _digest(llm_string, prompt), _encode(return_val)
-        self.memory.store(key, blob)
-        if self.redis is not None:
-            await self._io.arun(self.redis.store(self.namespace, key, blob))
+        await self.levels.astore_exact(self.levels.exact_key(llm_string, prompt), _encode(return_val))
 
     def clear(self, **kwargs: Any) -> None:
         """Remove every entry of this cache's namespace (memory and Redis)."""
-        self.memory.clear()
-        if self.redis is not None:
-            self._io.run(self.redis.clear(self.namespace))
+        self.levels.clear()
 
     async def aclear(self, **kwargs: Any) -> None:
-        self.memory.clear()
-        if self.redis is not None:
-            await self._io.arun(self.redis.clear(self.namespace))
+        await self.levels.aclear()
 
 
 def split_prompt(prompt: str) -> tuple[str, str]:
@@ -128,26 +86,19 @@ class EnhancedSemanticCache(BaseCache):
     model string, same conversation before it) gets the cached generations. Misses go to the model."""
 
     def __init__(self, similarity_config: SimilarityConfig | None = None, namespace: str = "langchain") -> None:
-        from enhanced_vllm.semantic.cache import SemanticCache
-
         self.namespace = namespace
-        self.semantic = SemanticCache(similarity_config or SimilarityConfig())
-
-    def _signature(self, llm_string: str, context: str) -> str:
-        return _digest(self.namespace, llm_string, context)
+        self.levels = TextCache(similarity_config=similarity_config, namespace=namespace, exact=False, semantic=True)
+        self.semantic = self.levels.semantic
 
     def lookup(self, prompt: str, llm_string: str) -> RETURN_VAL_TYPE | None:
         question, context = split_prompt(prompt)
-        entry = self.semantic.lookup_sync(question, self._signature(llm_string, context))
-        if entry is None or entry.blob is None:
-            return None
-        return _decode(entry.blob)
+        blob = self.levels.lookup_similar(question, llm_string, context)
+        return None if blob is None else _decode(blob)
 
     def update(self, prompt: str, llm_string: str, return_val: RETURN_VAL_TYPE) -> None:
         question, context = split_prompt(prompt)
         answer = return_val[0].text if return_val else ""
-        signature = self._signature(llm_string, context)
-        self.semantic.store_sync(question, answer, signature, self.namespace, _encode(return_val))
+        self.levels.store_similar(question, answer, llm_string, context, _encode(return_val))
 
     async def alookup(self, prompt: str, llm_string: str) -> RETURN_VAL_TYPE | None:
         return await asyncio.to_thread(self.lookup, prompt, llm_string)
@@ -157,7 +108,7 @@ class EnhancedSemanticCache(BaseCache):
 
     def clear(self, **kwargs: Any) -> None:
         """Remove every entry of this cache's namespace."""
-        self.semantic.clear(self.namespace)
+        self.levels.clear()
 
     async def aclear(self, **kwargs: Any) -> None:
-        await asyncio.to_thread(self.clear)
+        await self.levels.aclear()

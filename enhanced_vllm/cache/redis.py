@@ -108,6 +108,11 @@ class RedisCache:
         except (RedisError, OSError) as exc:
             self._failed("delete", exc)
 
+    async def count(self) -> int:
+        """Entries of every tenant under this prefix (a scan; raises RedisError / OSError when Redis fails)."""
+        pattern = f"{_glob_escape(self._prefix)}:*:{DIGEST_PATTERN}"
+        return sum([1 async for _ in self._client.scan_iter(match=pattern, count=1000)])
+
     async def exists(self, tenant: str, key: str) -> bool:
         """Whether ``tenant``'s entry ``key`` is stored (raises RedisError / OSError when Redis fails)."""
         return bool(await self._client.exists(self._full_key(tenant, key)))

@@ -81,14 +81,22 @@ class SemanticStore:
         self._stopped.set()
         self._collection.close()
 
-    def add_many(self, rows: list[tuple[np.ndarray, str, str, str, str, bytes | None, float | None]]) -> list[str]:
+    def add_many(
+        self,
+        rows: list[tuple[np.ndarray, str, str, str, str, bytes | None, float | None]],
+        ids: list[str] | None = None,
+        extras: list[dict[str, Any]] | None = None,
+    ) -> list[str]:
         """Write (embedding, question, answer, signature, tenant, output blob, ttl) rows in one call;
-        a row's ttl None is the store's."""
+        a row's ttl None is the store's. ``ids``: the entries' ids (default: new ones); ``extras``:
+        more metadata for each row."""
         if not rows:
             return []
         now = time.time()
-        ids, metadatas = [], []
-        for _, question, answer, signature, tenant, output_blob, ttl in rows:
+        ids = list(ids) if ids is not None else [uuid.uuid4().hex for _ in rows]
+        metadatas = []
+        for row, extra in zip(rows, extras or [{}] * len(rows), strict=True):
+            _, question, answer, signature, tenant, output_blob, ttl = row
             metadata = {
                 "question": question,
                 "answer": answer,
@@ -97,10 +105,10 @@ class SemanticStore:
                 "created_at": now,
                 "expires_at": now + (self._ttl if ttl is None else ttl),
                 **self.stamp,
+                **extra,
             }
             if output_blob is not None:
                 metadata["output"] = base64.b64encode(output_blob).decode()
-            ids.append(uuid.uuid4().hex)
             metadatas.append(metadata)
         vectors = np.stack([row[0] for row in rows]).astype(np.float32, copy=False)
         self._collection.add(ids, vectors, metadatas)

@@ -137,7 +137,7 @@ def test_target_precision_picks_a_measured_operating_point(monkeypatch):
     assert SimilarityConfig(target_precision=0.95).short_question_threshold is None
     thresholds = [OPERATING_POINTS[p][0] for p in sorted(OPERATING_POINTS)]
     assert thresholds == sorted(thresholds), "a higher precision never comes from a lower threshold"
-    with pytest.raises(ConfigError, match="not both"):
+    with pytest.raises(ConfigError, match="give one of"):
         SimilarityConfig(target_precision=0.9, similarity_threshold=0.7)
     with pytest.raises(ConfigError, match="above the highest"):
         SimilarityConfig(target_precision=0.99)

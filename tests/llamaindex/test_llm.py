@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
@@ -119,3 +120,10 @@ def test_langchain_and_llamaindex_take_cache_control_per_call():
     li.complete(question)
     assert li.complete(question).raw["cached"] is True
     assert li.complete(question, cache_control="no-cache").raw["cached"] is False
+
+    short_lived = f"Name the {uuid.uuid4().hex[:6]} keeper."
+    chat.invoke(short_lived, cache_control="ttl=1")
+    assert chat.invoke(short_lived, cache_control="max-age=60").response_metadata["cached"] is True
+    time.sleep(1.2)
+    assert li.chat([ChatMessage(role=MessageRole.USER, content=short_lived)]).raw["cached"] is False  # expired
+    assert chat.invoke(question, cache_control="max-age=0").response_metadata["cached"] is False  # too old
