@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from vllm import SamplingParams
 from vllm.sampling_params import RequestOutputKind, StructuredOutputsParams
 
+from enhanced_vllm.cache.invalidation import Invalidation
 from enhanced_vllm.config import CacheConfig, HandlerConfig, SimilarityConfig, VLLMConfig
 from enhanced_vllm.engine import EnhancedAsyncLLM
 from enhanced_vllm.handler import EnhancedVLLMHandler
@@ -97,6 +98,18 @@ class EngineSettings(BaseModel):
         if self._runtime is not None:
             return self._runtime.llm.model_config.model
         return "SmolLM2-135M-Instruct"
+
+    def invalidate_similar(self, question: str, similarity: float | None = None, dry_run: bool = False) -> Invalidation:
+        """The engine's ``invalidate_similar`` within this object's tenant (see ``cache.invalidation``)."""
+        runtime = self.runtime()
+        return runtime.run(
+            runtime.llm.invalidate_similar(question, similarity=similarity, tenant=self.tenant, dry_run=dry_run)
+        )
+
+    def invalidate_tenant(self, dry_run: bool = False) -> Invalidation:
+        """Every answer of this object's tenant (None: the namespace's default tenant), from every level."""
+        runtime = self.runtime()
+        return runtime.run(runtime.llm.invalidate_tenant(self.tenant, dry_run=dry_run))
 
     def request_options(self, kwargs: dict[str, Any], question: str | None = None) -> dict[str, Any]:
         """``add_request``'s own keywords for one call: this object's ``tenant``, the ``question``

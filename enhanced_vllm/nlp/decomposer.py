@@ -20,10 +20,14 @@ Handled, per sentence:
   clause's noun phrase ("Who invented the telephone and when was it invented?"); a closing "its N"
   reads "the N of X"; a bare "and why?" / "and when?" reuses the first clause ("Who founded Nike and
   when?" -> "When was Nike founded?"), "and what about Peru?" asks it of Peru;
+- coordinated noun phrases anywhere else, found by the bundled POS tagger: subjects ("When were Google
+  and Amazon founded?" -> "When was Google founded?", the verb agreeing), objects of any verb ("Who
+  directed Titanic and Avatar?"), of a preposition ("How many calories are in an apple and a
+  banana?"), lists of three or more;
 - "What's" lists keep their "What's"; "; " between two questions separates them.
 Conjunctions: and, as well as, along with, plus, "&", and comma lists. Kept whole: questions that
-only look compound ("difference between A and B", "A vs B", titles such as "Pride and Prejudice",
-compound nouns such as "rock and roll").
+only look compound ("difference between A and B", "A vs B", titles such as "Pride and Prejudice"
+(two capitalised common nouns), fixed pairs such as "rock and roll" or "supply and demand").
 """
 
 from __future__ import annotations
@@ -86,6 +90,20 @@ _POSSESSIVES = frozenset({"its", "his", "their"})
 _PLURAL_PRONOUNS = frozenset({"they", "them", "their"})
 _PLURAL_PRONOUN = re.compile(rf"\b(?:{'|'.join(_PLURAL_PRONOUNS)})\b", re.I)
 _LEADING_POSSESSIVE = re.compile(r"^(?:its|his|her)\s+", re.I)  # "their" may point back to a plural head
+_NP_TAGS = frozenset({"DET", "ADJ", "NOUN", "PROPN", "NUM"})
+_HEAD_TAGS = frozenset({"NOUN", "PROPN"})
+# pairs that name one thing: never split
+_FIXED_PAIRS = re.compile(
+    r"\b(?:rock and roll|salt and pepper|bread and butter|fish and chips|pros and cons|trial and error"
+    r"|research and development|supply and demand|law and order|black and white|rhythm and blues"
+    r"|arts and crafts|macaroni and cheese|mac and cheese|peanut butter and jelly|ups and downs)\b",
+    re.I,
+)
+_SINGULAR_VERB = {"are": "is", "were": "was", "do": "does", "have": "has"}
+_MAKING_VERBS = frozenset(
+    "wrote write writes written read directed direct filmed composed painted sang sung published authored starred"
+    " watched watch saw recorded".split()
+)
 
 
 def _finish(text: str) -> str:
@@ -271,6 +289,86 @@ def _split_verb_phrases(sentence: str) -> list[str] | None:
     return [_finish(f"{prefix} {match.group(verb)} {thing}") for verb in ("first", "second")]
 
 
+def _conjunct_bounds(words: list[str], tags: list[str], conjunction: int) -> list[tuple[int, int]] | None:
+    """[start, end) of each noun phrase coordinated at ``words[conjunction]`` ("and"), left to right:
+    the phrase after it, and before it one or more separated by commas, each of the same shape as
+    the last: a name (capitalised words, "of" between them, a leading "the"), a phrase opened by a
+    determiner, or adjectives and nouns. None if these are not noun phrases."""
+
+    def of_between_names(i: int) -> bool:
+        return words[i] == "of" and 0 < i < len(words) - 1 and words[i - 1][:1].isupper() and words[i + 1][:1].isupper()
+
+    end = conjunction + 1
+    while end < len(words) and (tags[end] in _NP_TAGS or of_between_names(end)) and not words[end - 1].endswith(","):
+        end += 1
+    last = range(conjunction + 1, end)
+    if not last or not _HEAD_TAGS.intersection(tags[i] for i in last):
+        return None
+    named = all(words[i][:1].isupper() or of_between_names(i) or tags[i] == "DET" for i in last)
+    determined = tags[last[0]] == "DET"
+
+    def fits(i: int) -> bool:  # word i may belong to a conjunct before the "and"
+        if named:
+            return words[i][:1].isupper() or of_between_names(i) or tags[i] == "DET"
+        return tags[i] in _NP_TAGS and (determined or tags[i] != "DET")
+
+    bounds, stop = [(conjunction + 1, end)], conjunction
+    while True:
+        start = stop
+        while start > 0 and fits(start - 1) and (start == stop or not words[start - 1].endswith(",")):
+            start -= 1
+            if tags[start] == "DET":  # a determiner opens its conjunct
+                break
+        if start == stop:
+            break
+        bounds.insert(0, (start, stop))
+        if start == 0 or not words[start - 1].endswith(","):  # no comma: the list starts here
+            break
+        stop = start
+    if len(bounds) < 2 or bounds[0][0] == 0 or any(not _HEAD_TAGS.intersection(tags[a:b]) for a, b in bounds):
+        return None
+    return bounds
+
+
+def _is_title(phrases: list[list[str]], before: str, tags: list[str]) -> bool:
+    """ "Who wrote Pride and Prejudice?", "Who wrote War and Peace?": after a verb of making or reading a
+    work, capitalised single words that are common nouns (by the tagger or WordNet) name one title."""
+    if not all(len(p) == 1 and p[0][:1].isupper() for p in phrases):
+        return False
+    if all(tag == "NOUN" for tag in tags):
+        return True
+    from enhanced_vllm.nlp.resources import wordnet
+
+    nouns = all(wordnet().synsets(p[0].lower(), pos="n") for p in phrases)
+    return before.lower() in _MAKING_VERBS and nouns
+
+
+def _split_coordinated_phrases(sentence: str) -> list[str] | None:
+    """ "When were Google and Amazon founded?" -> one question per coordinated noun phrase."""
+    from enhanced_vllm.nlp.resources import pos_tagger
+
+    words = sentence.split()
+    conjunctions = [i for i, word in enumerate(words) if word.lower() == "and"]
+    if len(conjunctions) != 1 or _FIXED_PAIRS.search(sentence):
+        return None
+    clean = [w.strip(",") for w in words]
+    tags = [tag for _, tag in pos_tagger().tag(clean)]
+    if (bounds := _conjunct_bounds(words, tags, conjunctions[0])) is None:
+        return None
+    phrases = [clean[a:b] for a, b in bounds]
+    prefix, suffix = clean[: bounds[0][0]], clean[bounds[-1][1] :]
+    if _is_title(phrases, prefix[-1], [tags[a] for a, _ in bounds]):
+        return None
+    questions = []
+    verb = prefix[-1].lower()
+    for phrase in phrases:
+        head = phrase[next((k for k, w in enumerate(phrase) if w == "of"), len(phrase)) - 1]
+        singular = head[:1].isupper() or not head.lower().endswith("s")  # a name, or a singular noun
+        lead = [*prefix[:-1], _SINGULAR_VERB[verb]] if singular and verb in _SINGULAR_VERB else prefix
+        questions.append(_finish(" ".join([*lead, *phrase, *suffix])))
+    return questions
+
+
 def _bare_wh(wh: str, first: str) -> str:
     """A bare "and why?" asked of the first clause: "When did Rome fall and why?" -> "Why did Rome
     fall?"; "Who founded Nike and when?" -> "When was Nike founded?"."""
@@ -313,7 +411,13 @@ def _decompose_sentence(sentence: str) -> list[str]:
             questions.extend(_decompose_sentence(_finish(_resolve_pronouns(clause, subject, plural, person))))
         return questions
     text = sentence.rstrip("?.!").strip()
-    return _split_noun_phrases(text) or _split_verbs(text) or _split_verb_phrases(text) or [sentence]
+    return (
+        _split_noun_phrases(text)
+        or _split_verbs(text)
+        or _split_verb_phrases(text)
+        or _split_coordinated_phrases(text)
+        or [sentence]
+    )
 
 
 def decompose(question: str) -> list[str]:

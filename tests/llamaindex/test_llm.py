@@ -9,7 +9,7 @@ import uuid
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from llamaindex_enhanced_vllm import EnhancedVLLM
-from tests.helpers import ADAPTER_SETTINGS
+from tests.helpers import ADAPTER_SETTINGS, settle
 
 
 def _topic() -> str:
@@ -127,3 +127,22 @@ def test_langchain_and_llamaindex_take_cache_control_per_call():
     time.sleep(1.2)
     assert li.chat([ChatMessage(role=MessageRole.USER, content=short_lived)]).raw["cached"] is False  # expired
     assert chat.invoke(question, cache_control="max-age=0").response_metadata["cached"] is False  # too old
+
+
+def test_both_adapters_invalidate_a_neighbourhood_in_their_tenant():
+    from langchain_enhanced_vllm import ChatEnhancedVLLM
+
+    tenant = f"tenant-{uuid.uuid4().hex[:6]}"
+    chat = ChatEnhancedVLLM(max_tokens=8, tenant=tenant, **ADAPTER_SETTINGS)
+    question = "How do I learn to dance the tango quickly and well?"
+    chat.invoke(question)
+    li = EnhancedVLLM(max_tokens=8, tenant=tenant, **ADAPTER_SETTINGS)
+    settle(li)
+    dry = li.invalidate_similar("What is the best way to learn the tango?", similarity=0.6, dry_run=True)
+    assert [e["question"] for e in dry.semantic] == [question] and dry.exact
+    assert chat.invoke(question).response_metadata["cached"] is True, "a dry run deletes nothing"
+    chat.invalidate_similar("What is the best way to learn the tango?", similarity=0.6)
+    assert chat.invoke(question).response_metadata["cached"] is False
+    settle(chat)
+    assert li.invalidate_tenant().exact  # the fresh answer, gone with the tenant
+    assert chat.invoke(question).response_metadata["cached"] is False

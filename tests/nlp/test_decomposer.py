@@ -119,7 +119,48 @@ CASES = {
         "Can you explain what a jet engine is made of?",
     ],
 }
+# coordinated noun phrases after any verb, auxiliary or preposition (issue 14's construction families;
+# written here, none from the dev file, which has only "What is / are ..." lists of this kind)
+COORDINATED_PHRASES = {
+    "When were Google and Amazon founded?": ["When was Google founded?", "When was Amazon founded?"],
+    "When were Google, Apple and Amazon founded?": [
+        "When was Google founded?",
+        "When was Apple founded?",
+        "When was Amazon founded?",
+    ],
+    "Where are the Louvre and the Prado located?": ["Where is the Louvre located?", "Where is the Prado located?"],
+    "How tall are the Eiffel Tower and the Statue of Liberty?": [
+        "How tall is the Eiffel Tower?",
+        "How tall is the Statue of Liberty?",
+    ],
+    "How old are Tom Hanks and Meryl Streep?": ["How old is Tom Hanks?", "How old is Meryl Streep?"],
+    "What do cats and dogs eat?": ["What do cats eat?", "What do dogs eat?"],
+    "Who directed Titanic and Avatar?": ["Who directed Titanic?", "Who directed Avatar?"],
+    "Who invented the telephone and the light bulb?": ["Who invented the telephone?", "Who invented the light bulb?"],
+    "Who painted the Mona Lisa and The Last Supper?": ["Who painted the Mona Lisa?", "Who painted The Last Supper?"],
+    "How many calories are in an apple and a banana?": [
+        "How many calories are in an apple?",
+        "How many calories are in a banana?",
+    ],
+    "How many people live in Tokyo, Delhi and Shanghai?": [
+        "How many people live in Tokyo?",
+        "How many people live in Delhi?",
+        "How many people live in Shanghai?",
+    ],
+    "What languages are spoken in Belgium and Switzerland?": [
+        "What languages are spoken in Belgium?",
+        "What languages are spoken in Switzerland?",
+    ],
+    "What is the best way to manage time and stress?": [
+        "What is the best way to manage time?",
+        "What is the best way to manage stress?",
+    ],
+}
 KEPT_WHOLE = [
+    "Who wrote War and Peace?",  # a title: capitalised common nouns after "wrote"
+    "Who wrote Romeo and Juliet?",
+    "How do I make fish and chips?",  # a fixed pair
+    "Is coffee or tea healthier?",  # "or" asks for a choice
     "What is the difference between Mexico and Turkey?",
     "Who wrote Pride and Prejudice?",
     "What is rock and roll?",
@@ -133,6 +174,11 @@ KEPT_WHOLE = [
 @pytest.mark.parametrize("question", CASES)
 def test_decomposition(question):
     assert decompose(question) == CASES[question]
+
+
+@pytest.mark.parametrize("question", COORDINATED_PHRASES)
+def test_coordinated_noun_phrases_anywhere(question):
+    assert decompose(question) == COORDINATED_PHRASES[question]
 
 
 @pytest.mark.parametrize("question", KEPT_WHOLE)
