@@ -83,6 +83,22 @@ _EMBEDDING_FRAME = re.compile(
 _OBJECT_NP = re.compile(r"^(?:who|what)\s+(?P<verb>[a-z]+ed|[a-z]+s)\s+(?P<np>.+)$", re.I)
 _AGENT = re.compile(r"^who\s+(?P<verb>[a-z]+ed)\s+(?P<np>.+)$", re.I)  # "Who founded Nike" -> "Nike was founded"
 _PERSONAL_PRONOUNS = frozenset({"he", "she", "him", "his", "her"})
+_AGENT_NOUNS = {  # "Who founded X and when did he retire?": he is the founder of X
+    "founded": "founder",
+    "invented": "inventor",
+    "wrote": "author",
+    "discovered": "discoverer",
+    "directed": "director",
+    "painted": "painter",
+    "composed": "composer",
+    "designed": "designer",
+    "created": "creator",
+    "built": "builder",
+    "developed": "developer",
+    "won": "winner",
+    "owns": "owner",
+    "leads": "leader",
+}
 _AUXILIARIES = frozenset("is are was were does do did has have can could will would should".split())
 _LEADING_CONJUNCTION = re.compile(r"^(?:and|also|plus|then)\s*,?\s+", re.I)
 _NOT_VERBS = frozenset("the a an of in on for to with my your our its their".split())
@@ -150,9 +166,15 @@ def _noun_phrase(clause: str) -> str | None:
 
 
 def _person(clause: str) -> str | None:
-    """Who "he" / "she" means after "Who is the CEO of Microsoft": the role, not the company."""
+    """Who "he" / "she" means after "Who is the CEO of Microsoft": the role, not the company; after
+    "Who founded Microsoft": the founder of Microsoft."""
     match = re.match(r"^who\s+(?:is|was)\s+(?P<np>the\s+.+?)[?.!]?$", clause, re.I)
-    return match.group("np") if match else None
+    if match:
+        return match.group("np")
+    match = re.match(r"^who\s+(?P<verb>[a-z]+)\s+(?P<np>.+?)[?.!]?$", clause, re.I)
+    if match and (agent := _AGENT_NOUNS.get(match.group("verb").lower())):
+        return f"the {agent} of {match.group('np')}"
+    return None
 
 
 def _leading_proper_noun(words: list[str]) -> str | None:

@@ -151,6 +151,12 @@ COORDINATED_PHRASES = {
         "What languages are spoken in Belgium?",
         "What languages are spoken in Switzerland?",
     ],
+    # a personal pronoun after "Who <verb>ed X" is the person who did it, not X
+    "Who founded Microsoft and when did he retire?": [
+        "Who founded Microsoft?",
+        "When did the founder of Microsoft retire?",
+    ],
+    "Who wrote Hamlet and where was he born?": ["Who wrote Hamlet?", "Where was the author of Hamlet born?"],
     "What is the best way to manage time and stress?": [
         "What is the best way to manage time?",
         "What is the best way to manage stress?",
