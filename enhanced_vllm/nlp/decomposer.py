@@ -115,6 +115,28 @@ _FIXED_PAIRS = re.compile(
     r"|arts and crafts|macaroni and cheese|mac and cheese|peanut butter and jelly|ups and downs)\b",
     re.I,
 )
+_BY_WHOM = re.compile(
+    r"^(?P<first>(?:when|where|why|how)\s+(?:was|were|is|are)\s+(?P<np>.+?)\s+(?P<participle>[a-z]+))"
+    r"\s*,?\s+and\s+by\s+whom$",
+    re.I,
+)
+_PAST_OF = {  # participles whose past tense differs ("When was Hamlet written and by whom?" -> "Who wrote Hamlet?")
+    "written": "wrote",
+    "drawn": "drew",
+    "sung": "sang",
+    "begun": "began",
+    "taken": "took",
+    "given": "gave",
+    "driven": "drove",
+    "shown": "showed",
+    "known": "knew",
+    "grown": "grew",
+    "spoken": "spoke",
+    "chosen": "chose",
+    "stolen": "stole",
+    "done": "did",
+    "seen": "saw",
+}
 _SINGULAR_VERB = {"are": "is", "were": "was", "do": "does", "have": "has"}
 _MAKING_VERBS = frozenset(
     "wrote write writes written read directed direct filmed composed painted sang sung published authored starred"
@@ -268,6 +290,21 @@ def _noun_phrases(conjuncts: list[str]) -> list[str] | None:
     return None
 
 
+def _attributes_by_entities(body: str) -> list[str] | None:
+    """ "the area and GDP of Mexico and Peru": every attribute of every entity, attribute by attribute."""
+    for at in reversed([m.start() for m in re.finditer(r"\s+of\s+", body)]):
+        attributes, entities = body[:at], re.sub(r"^\s+of\s+", "", body[at:])
+        entity_list = [e for e in _LIST_SEPARATOR.split(entities) if e]
+        attribute_list = [a for a in _LIST_SEPARATOR.split(attributes) if a]
+        if len(entity_list) < 2 or not all(e[:1].isupper() for e in entity_list):
+            continue
+        if len(attribute_list) < 2 or not (determiner := _DETERMINER.match(attribute_list[0])):
+            return None
+        attribute_list = [a if _DETERMINER.match(a) else f"{determiner.group(0)} {a}" for a in attribute_list]
+        return [f"{attribute} of {entity}" for attribute in attribute_list for entity in entity_list]
+    return None
+
+
 def _split_noun_phrases(sentence: str) -> list[str] | None:
     match = _NP_PREFIX.match(sentence)
     if not match:
@@ -275,6 +312,8 @@ def _split_noun_phrases(sentence: str) -> list[str] | None:
     body = match.group("body") or match.group("body2")
     if (match.group("verb") or "").lower() == "compare":  # "Compare the area of X with Y"
         body = re.sub(r"\s+(?:with|to|against)\s+", " and ", body, count=1)
+    if (phrases := _attributes_by_entities(body)) is not None:
+        return _asked_as(match, phrases)
     conjuncts = [c for c in _LIST_SEPARATOR.split(body) if c]
     if len(conjuncts) < 2:
         return None
@@ -285,8 +324,11 @@ def _split_noun_phrases(sentence: str) -> list[str] | None:
             for c in conjuncts
         ]
     phrases = _noun_phrases(conjuncts)
-    if phrases is None:
-        return None
+    return None if phrases is None else _asked_as(match, phrases)
+
+
+def _asked_as(match: re.Match, phrases: list[str]) -> list[str]:
+    """Each noun phrase asked as the sentence asked (its wh-word, "What's", the copula's tense)."""
     wh = (match.group("wh") or "What").capitalize()
     if match.group("contracted"):  # "What's the capital of X and Y?" keeps its "What's"
         return [_finish(f"{wh}'s {phrase}") for phrase in phrases]
@@ -414,10 +456,21 @@ def _mentions_plural_pronoun(clauses: list[str]) -> bool:
     return any(_PLURAL_PRONOUN.search(clause) for clause in clauses)
 
 
+def _by_whom(sentence: str) -> list[str] | None:
+    """ "When was Google founded and by whom?" -> the question, and who did it."""
+    match = _BY_WHOM.match(sentence.rstrip("?.!"))
+    if match is None:
+        return None
+    verb = _PAST_OF.get(match.group("participle").lower(), match.group("participle"))
+    return [_finish(match.group("first")), _finish(f"Who {verb} {match.group('np')}")]
+
+
 def _decompose_sentence(sentence: str) -> list[str]:
     sentence = sentence.strip()
     if _KEEP_WHOLE.search(sentence):
         return [sentence]
+    if (asked := _by_whom(sentence)) is not None:
+        return asked
     clauses = _CLAUSE_SPLIT.split(sentence.rstrip("?.!"))
     if len(clauses) > 1:
         subject = _subject(clauses[0])

@@ -157,6 +157,25 @@ COORDINATED_PHRASES = {
         "When did the founder of Microsoft retire?",
     ],
     "Who wrote Hamlet and where was he born?": ["Who wrote Hamlet?", "Where was the author of Hamlet born?"],
+    # attributes and entities coordinated at once: every attribute of every entity
+    "What are the area and GDP of Mexico and Peru?": [
+        "What is the area of Mexico?",
+        "What is the area of Peru?",
+        "What is the GDP of Mexico?",
+        "What is the GDP of Peru?",
+    ],
+    "Tell me the head of state and the capital of Kenya and Ghana.": [
+        "What is the head of state of Kenya?",
+        "What is the head of state of Ghana?",
+        "What is the capital of Kenya?",
+        "What is the capital of Ghana?",
+    ],
+    # "... and by whom?": who did it
+    "When was Hamlet written and by whom?": ["When was Hamlet written?", "Who wrote Hamlet?"],
+    "Where was the telephone invented, and by whom?": [
+        "Where was the telephone invented?",
+        "Who invented the telephone?",
+    ],
     "What is the best way to manage time and stress?": [
         "What is the best way to manage time?",
         "What is the best way to manage stress?",
