@@ -83,6 +83,7 @@ _EMBEDDING_FRAME = re.compile(
 _OBJECT_NP = re.compile(r"^(?:who|what)\s+(?P<verb>[a-z]+ed|[a-z]+s)\s+(?P<np>.+)$", re.I)
 _AGENT = re.compile(r"^who\s+(?P<verb>[a-z]+ed)\s+(?P<np>.+)$", re.I)  # "Who founded Nike" -> "Nike was founded"
 _PERSONAL_PRONOUNS = frozenset({"he", "she", "him", "his", "her"})
+_LOCATIVE = frozenset({"on", "in", "at"})
 _AGENT_NOUNS = {  # "Who founded X and when did he retire?": he is the founder of X
     "founded": "founder",
     "invented": "inventor",
@@ -169,6 +170,9 @@ def _subject(clause: str) -> str | None:
         runs.append(current)
     if runs:
         run, start = runs[-1], starts[-1]
+        before = words[start - 2 if start > 1 and words[start - 1] == "the" else start - 1].lower()
+        if before in _LOCATIVE and (copula := _COPULA_NP.match(" ".join(words))):
+            return copula.group("np")  # "What is the largest ocean on Earth": the ocean, not the Earth
         return " ".join(["the", *run] if start > 0 and words[start - 1] == "the" else run)  # "the Eiffel Tower"
     return _leading_proper_noun(words) or _noun_phrase(" ".join(words))
 
@@ -182,7 +186,8 @@ def _noun_phrase(clause: str) -> str | None:
         if match is None or (pattern is _OBJECT_NP and match.group("verb").lower() in _AUXILIARIES):
             continue
         words = match.group("np").split()
-        if 1 <= len(words) <= 4 and not _AUXILIARIES.intersection(w.lower() for w in words):
+        longest = 7 if pattern is _COPULA_NP else 4  # "What is the tallest building in the world"
+        if 1 <= len(words) <= longest and not _AUXILIARIES.intersection(w.lower() for w in words):
             return match.group("np")
     return None
 
@@ -216,16 +221,22 @@ def _plural_referent(clause: str) -> str | None:
     from enhanced_vllm.nlp.resources import pos_tagger
 
     words = [w.strip(",;") for w in clause.rstrip("?.!").split()]
+    tags = [tag for _, tag in pos_tagger().tag(words)]
     plural = [
         i
-        for i, (word, tag) in enumerate(pos_tagger().tag(words))
+        for i, (word, tag) in enumerate(zip(words, tags, strict=True))
         if tag in ("NOUN", "PROPN") and word.lower().endswith("s") and not word.lower().endswith(("ss", "us", "is"))
     ]
     if not plural:
         return None
     last = plural[-1]
-    with_article = last > 0 and words[last - 1].lower() in ("the", "these", "those")
-    return " ".join(words[last - 1 : last + 1] if with_article else words[last : last + 1])
+    start = last
+    # modifiers: "solar panels" (not a plural-looking word, which the tagger may misread: "causes")
+    while start > 0 and tags[start - 1] in ("NOUN", "ADJ") and not words[start - 1].lower().endswith("s"):
+        start -= 1
+    if start > 0 and words[start - 1].lower() in ("the", "these", "those"):
+        start -= 1
+    return " ".join(words[start : last + 1])
 
 
 def _resolve_pronouns(clause: str, subject: str | None, plural: str | None = None, person: str | None = None) -> str:
@@ -390,6 +401,8 @@ def _conjunct_bounds(words: list[str], tags: list[str], conjunction: int) -> lis
             break
         stop = start
     if len(bounds) < 2 or bounds[0][0] == 0 or any(not _HEAD_TAGS.intersection(tags[a:b]) for a, b in bounds):
+        return None
+    if determined and any(tags[a] != "DET" for a, _ in bounds):  # "the boiling point of water and the freezing point"
         return None
     return bounds
 

@@ -176,6 +176,19 @@ COORDINATED_PHRASES = {
         "Where was the telephone invented?",
         "Who invented the telephone?",
     ],
+    # pronouns: a plural with its modifiers, "it" after a long noun phrase, a place inside the phrase
+    "How do solar panels work and how much do they cost?": [
+        "How do solar panels work?",
+        "How much do solar panels cost?",
+    ],
+    "What is the tallest building in the world? Where is it located?": [
+        "What is the tallest building in the world?",
+        "Where is the tallest building in the world located?",
+    ],
+    "What is the largest ocean on Earth and how deep is it?": [
+        "What is the largest ocean on Earth?",
+        "How deep is the largest ocean on Earth?",
+    ],
     "What is the best way to manage time and stress?": [
         "What is the best way to manage time?",
         "What is the best way to manage stress?",
@@ -186,6 +199,7 @@ KEPT_WHOLE = [
     "Who wrote Romeo and Juliet?",
     "How do I make fish and chips?",  # a fixed pair
     "Is coffee or tea healthier?",  # "or" asks for a choice
+    "What is the boiling point of water and the freezing point?",  # conjuncts of different shapes: no guess
     "What is the difference between Mexico and Turkey?",
     "Who wrote Pride and Prejudice?",
     "What is rock and roll?",
