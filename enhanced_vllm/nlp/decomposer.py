@@ -69,6 +69,11 @@ _BARE_WH = ("why", "how", "where", "when")
 _BARE_WH_REPLACES = re.compile(rf"^(?:{'|'.join(_BARE_WH)})\b", re.I)  # the first clause's own wh-word
 _WHAT_ABOUT = re.compile(r"^(?:what|how)\s+about\s+(?P<entity>.+)$", re.I)  # "... and what about Peru?"
 _COPULA_NP = re.compile(r"^(?:what|who)\s+(?:is|are|was|were)\s+(?P<np>.+)$", re.I)  # "What is machine learning"
+# "Where can I buy a laptop": what a later "it" means is the doer's object
+_DOER_OBJECT = re.compile(
+    r"^(?:how|where|when|why|what)\s+(?:can|do|should|could|would|will|did)\s+(?:I|you|we|one)\s+[a-z]+\s+(?P<np>.+)$",
+    re.I,
+)
 _AUX_NP = re.compile(  # "How does photosynthesis work"
     r"^(?:how|why|when|where|what)\s+(?:does|do|did|is|was|can|could|will|would|should)\s+(?P<np>.+?)\s+[a-z]+$", re.I
 )
@@ -84,6 +89,7 @@ _OBJECT_NP = re.compile(r"^(?:who|what)\s+(?P<verb>[a-z]+ed|[a-z]+s)\s+(?P<np>.+
 _AGENT = re.compile(r"^who\s+(?P<verb>[a-z]+ed)\s+(?P<np>.+)$", re.I)  # "Who founded Nike" -> "Nike was founded"
 _PERSONAL_PRONOUNS = frozenset({"he", "she", "him", "his", "her"})
 _LOCATIVE = frozenset({"on", "in", "at"})
+_DOERS = frozenset({"I", "you", "we", "one", "they"})
 _AGENT_NOUNS = {  # "Who founded X and when did he retire?": he is the founder of X
     "founded": "founder",
     "invented": "inventor",
@@ -138,6 +144,12 @@ _PAST_OF = {  # participles whose past tense differs ("When was Hamlet written a
     "done": "did",
     "seen": "saw",
 }
+_DOER_OPENING = re.compile(
+    r"^(?P<prefix>(?:how|what|where|when|why)\s+(?:do|does|can|could|should|would|will|did)\s+(?:I|you|we|one)"
+    r"|what(?:\s+is|'s)\s+the\s+(?:best|easiest|fastest|quickest|right|safest)\s+way\s+to)\s+(?P<rest>.+)$",
+    re.I,
+)
+_PRONOUN_OBJECT = re.compile(r"\b(?:it|them)\b", re.I)
 _SINGULAR_VERB = {"are": "is", "were": "was", "do": "does", "have": "has"}
 _MAKING_VERBS = frozenset(
     "wrote write writes written read directed direct filmed composed painted sang sung published authored starred"
@@ -181,12 +193,14 @@ def _noun_phrase(clause: str) -> str | None:
     """A short noun phrase the clause is about: after a copula ("What is machine learning"), between
     an auxiliary and the verb ("How does photosynthesis work") or after the verb ("Who invented the
     telephone")."""
-    for pattern in (_COPULA_NP, _AUX_NP, _IMPERATIVE_NP, _EMBEDDING_FRAME, _OBJECT_NP):
+    for pattern in (_COPULA_NP, _DOER_OBJECT, _AUX_NP, _IMPERATIVE_NP, _EMBEDDING_FRAME, _OBJECT_NP):
         match = pattern.match(clause)
         if match is None or (pattern is _OBJECT_NP and match.group("verb").lower() in _AUXILIARIES):
             continue
         words = match.group("np").split()
         longest = 7 if pattern is _COPULA_NP else 4  # "What is the tallest building in the world"
+        if words[0] in _DOERS:  # "How can I find it": no noun phrase here
+            continue
         if 1 <= len(words) <= longest and not _AUXILIARIES.intersection(w.lower() for w in words):
             return match.group("np")
     return None
@@ -446,6 +460,38 @@ def _split_coordinated_phrases(sentence: str) -> list[str] | None:
     return questions
 
 
+def _starts_verb_phrase(words: list[str], tags: list[str], i: int) -> bool:
+    """Word i opens a verb phrase: the tagger says so, or it can be a verb (WordNet) and is followed by
+    what opens its object ("apply for a card", "practice speaking"); the tagger reads some as nouns."""
+    if tags[i] == "VERB":
+        return True
+    if tags[i] != "NOUN" or i + 1 >= len(words) or tags[i + 1] not in ("ADP", "DET", "PRON", "VERB"):
+        return False
+    from enhanced_vllm.nlp.resources import wordnet
+
+    return bool(wordnet().synsets(words[i].lower(), pos="v"))
+
+
+def _split_verb_phrase_list(sentence: str) -> list[str] | None:
+    """ "How do I install Python and set up a virtual environment?": verb phrases with objects of
+    their own, each asked with the shared opening (a later pronoun is left to ``_split_verb_phrases``)."""
+    from enhanced_vllm.nlp.resources import pos_tagger
+
+    match = _DOER_OPENING.match(sentence)
+    if match is None:
+        return None
+    words = match.group("rest").split()
+    conjunctions = [i for i, word in enumerate(words) if word.lower() == "and"]
+    if len(conjunctions) != 1 or _PRONOUN_OBJECT.search(match.group("rest")):
+        return None
+    tags = [tag for _, tag in pos_tagger().tag([w.strip(",") for w in words])]
+    at = conjunctions[0]
+    if not 1 < at < len(words) - 1 or tags[0] != "VERB" or not _starts_verb_phrase(words, tags, at + 1):
+        return None
+    phrases = [" ".join(words[:at]).rstrip(","), " ".join(words[at + 1 :])]
+    return [_finish(f"{match.group('prefix')} {phrase}") for phrase in phrases]
+
+
 def _bare_wh(wh: str, first: str) -> str:
     """A bare "and why?" asked of the first clause: "When did Rome fall and why?" -> "Why did Rome
     fall?"; "Who founded Nike and when?" -> "When was Nike founded?"."""
@@ -503,6 +549,7 @@ def _decompose_sentence(sentence: str) -> list[str]:
         _split_noun_phrases(text)
         or _split_verbs(text)
         or _split_verb_phrases(text)
+        or _split_verb_phrase_list(text)
         or _split_coordinated_phrases(text)
         or [sentence]
     )

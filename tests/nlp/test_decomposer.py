@@ -189,6 +189,20 @@ COORDINATED_PHRASES = {
         "What is the largest ocean on Earth?",
         "How deep is the largest ocean on Earth?",
     ],
+    # verb phrases with objects of their own after a shared opening; "it" as the doer's object
+    "How do I install Python and set up a virtual environment?": [
+        "How do I install Python?",
+        "How do I set up a virtual environment?",
+    ],
+    "How can I improve my sleep and reduce stress?": ["How can I improve my sleep?", "How can I reduce stress?"],
+    "What is the best way to learn Spanish and practice speaking?": [
+        "What is the best way to learn Spanish?",
+        "What is the best way to practice speaking?",
+    ],
+    "Where can I buy a laptop and how much does it cost?": [
+        "Where can I buy a laptop?",
+        "How much does a laptop cost?",
+    ],
     "What is the best way to manage time and stress?": [
         "What is the best way to manage time?",
         "What is the best way to manage stress?",
