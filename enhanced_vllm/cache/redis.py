@@ -120,7 +120,7 @@ class RedisCache:
     async def keys_of(self, tenant: str) -> list[str]:
         """The digests stored for ``tenant`` (raises RedisError / OSError when Redis fails)."""
         start = len(self._full_key(tenant, ""))
-        pattern = self._full_key(_glob_escape(tenant), DIGEST_PATTERN)
+        pattern = f"{_glob_escape(self._prefix)}:{_glob_escape(tenant)}:{DIGEST_PATTERN}"
         return [key[start:].decode() async for key in self._client.scan_iter(match=pattern, count=500)]
 
     async def keys_holding(self, tenant: str, values: set[bytes]) -> list[str]:
