@@ -12,6 +12,9 @@ import json
 import sys
 
 TENANTS = [f"tenant-{i:02d}" for i in range(20)]
+# isolation, not faults: hundreds of writes at once on a loaded 2-core machine must not time out
+# (a timeout takes Redis out of the path for a second and drops the writes meanwhile, by design)
+REDIS_TIMEOUT = 5.0
 QUESTIONS = [
     f"What is the {attribute} of {place}?"
     for attribute in ("capital", "population", "currency", "area", "official language")
@@ -52,7 +55,9 @@ async def _peer(redis_url: str, prefix: str, chroma_port: str) -> dict[str, dict
 
     from enhanced_vllm import CacheConfig, CacheType, EnhancedAsyncLLM, HandlerConfig, SimilarityConfig
 
-    cache = CacheConfig(cache_type=CacheType.REDIS, redis_url=redis_url, redis_key_prefix=prefix)
+    cache = CacheConfig(
+        cache_type=CacheType.REDIS, redis_url=redis_url, redis_key_prefix=prefix, redis_timeout=REDIS_TIMEOUT
+    )
     similarity = SimilarityConfig(chroma_mode="http", chroma_port=int(chroma_port), max_hold_ms=5000)
     llm = EnhancedAsyncLLM(cache_config=cache, handler_config=HandlerConfig(), similarity_config=similarity)
     params = SamplingParams(temperature=0, max_tokens=8)

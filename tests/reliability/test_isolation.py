@@ -20,7 +20,7 @@ from enhanced_vllm import CacheConfig, CacheType, HandlerConfig, SimilarityConfi
 from enhanced_vllm.cache import codec
 from enhanced_vllm.cache.keys import CacheKey
 from tests.helpers import EXACT_ONLY, LocalChromaServer, greedy
-from tests.reliability.tenants import QUESTIONS, TENANTS, Tally, answer_text, owns, reworded
+from tests.reliability.tenants import QUESTIONS, REDIS_TIMEOUT, TENANTS, Tally, answer_text, owns, reworded
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -48,7 +48,12 @@ async def _store_every_tenants_answers(engine) -> dict[tuple[str, str], CacheKey
 async def test_ten_thousand_mixed_lookups_never_cross_tenants(engine, redis_server, tmp_path):
     if not redis_server.running:
         redis_server.start()
-    cache = CacheConfig(cache_type=CacheType.REDIS, redis_url=redis_server.url, redis_key_prefix=uuid.uuid4().hex)
+    cache = CacheConfig(
+        cache_type=CacheType.REDIS,
+        redis_url=redis_server.url,
+        redis_key_prefix=uuid.uuid4().hex,
+        redis_timeout=REDIS_TIMEOUT,
+    )
     similarity = SimilarityConfig(chroma_mode="persistent", chroma_path=tmp_path / "chroma")
     engine.configure(cache, HandlerConfig(), similarity)
     try:
@@ -91,7 +96,9 @@ async def test_a_second_process_on_the_same_redis_and_chroma_server_never_crosse
         redis_server.start()
     prefix = uuid.uuid4().hex
     chroma = LocalChromaServer(tmp_path / "chroma-server").start()
-    cache = CacheConfig(cache_type=CacheType.REDIS, redis_url=redis_server.url, redis_key_prefix=prefix)
+    cache = CacheConfig(
+        cache_type=CacheType.REDIS, redis_url=redis_server.url, redis_key_prefix=prefix, redis_timeout=REDIS_TIMEOUT
+    )
     engine.configure(cache, HandlerConfig(), SimilarityConfig(chroma_mode="http", chroma_port=chroma.port))
     try:
         await _store_every_tenants_answers(engine)
