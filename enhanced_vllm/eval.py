@@ -2,7 +2,7 @@
 
 ``paraphrase``: for each pair, q1 is stored through the production semantic stage (same code, same
 guard, same configured threshold) in a namespace of its own, then q2 is looked up; then the
-precision / recall curve over the threshold and a repeated held-out estimate of choosing the
+precision / recall curve over the threshold and a cross-validated estimate of choosing the
 operating point (``semantic.operating_point``).
 ``decompose``: the production decomposer against gold sub-questions (metric in ../shared/data/README.md).
 """
@@ -55,7 +55,7 @@ def evaluation_stage(config: SimilarityConfig | None = None) -> SemanticCache:
 
 
 def evaluate_paraphrase(
-    rows: list[dict], config: SimilarityConfig | None = None, splits: int = 20, target_precision: float = 0.88
+    rows: list[dict], config: SimilarityConfig | None = None, repeats: int = 4, target_precision: float = 0.885
 ) -> tuple[dict, list[dict]]:
     production = evaluation_stage(config)
     config = production.config
@@ -80,31 +80,31 @@ def evaluate_paraphrase(
     summary = _scores(rows, *results["production"])
     summary["similarity_threshold"] = config.similarity_threshold
     summary["baseline"] = {**_scores(rows, *results["baseline"]), "similarity_threshold": BASELINE_THRESHOLD}
-    summary.update(_operating_point(production, rows, splits, target_precision))
+    summary.update(_operating_point(production, rows, repeats, target_precision))
     predictions = [
         {"q1": r["q1"], "q2": r["q2"], "hit": hit} for r, hit in zip(rows, results["production"][0], strict=True)
     ]
     return summary, predictions
 
 
-def _operating_point(cache: SemanticCache, rows: list[dict], splits: int, target_precision: float) -> dict:
+def _operating_point(cache: SemanticCache, rows: list[dict], repeats: int, target_precision: float) -> dict:
     """The curve (with the guard and the short-question rule as configured) and, when the data has
-    both labels, the held-out estimate of choosing the operating point on half of it."""
+    both labels, the cross-validated estimate of choosing the operating point (``repeats`` x 5 folds)."""
     config = cache.config
     features = operating_point.PairFeatures.of(cache, rows)
     shipped = (config.similarity_threshold, config.short_question_threshold)
     result: dict[str, Any] = {"curve": operating_point.curve(features, shipped[1], config.short_question_words)}
-    if splits and 0 < features.labels.sum() < len(rows):
+    if repeats and 0 < features.labels.sum() < len(rows):
         result["held_out"] = operating_point.held_out(
-            features, shipped, config.short_question_words, target_precision, splits
+            features, shipped, config.short_question_words, target_precision, repeats
         )
     return result
 
 
 def run_paraphrase_eval(
-    data: str, predictions_path: str | None, splits: int = 20, target_precision: float = 0.88
+    data: str, predictions_path: str | None, repeats: int = 4, target_precision: float = 0.885
 ) -> dict:
-    summary, predictions = evaluate_paraphrase(read_jsonl(data), splits=splits, target_precision=target_precision)
+    summary, predictions = evaluate_paraphrase(read_jsonl(data), repeats=repeats, target_precision=target_precision)
     if predictions_path:
         with open(predictions_path, "w", encoding="utf-8") as f:
             f.writelines(json.dumps(p) + "\n" for p in predictions)

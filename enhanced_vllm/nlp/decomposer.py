@@ -38,7 +38,9 @@ _SENTENCE_END = re.compile(r"(?<=[?.!])\s+(?=[A-Z])")
 _CONJ = r"(?:and also|and|as well as|along with|plus|&)"
 _LIST_SEPARATOR = re.compile(rf"\s*,\s*(?:{_CONJ}\s+)?|\s+{_CONJ}\s+", re.I)
 _KEEP_WHOLE = re.compile(
-    r"\b(?:between|vs\.?|versus|differ(?:ence|ences|ent)?|similarit(?:y|ies)|relationship|both)\b", re.I
+    r"\b(?:between|vs\.?|versus|differ(?:ence|ences|ent)?|similarit(?:y|ies)|relationship|both"
+    r"|balanc(?:e|ing)|combin(?:e|ing)|juggl(?:e|ing)|reconcil(?:e|ing))\b",  # "balance work and family": one thing
+    re.I,
 )
 _IMPERATIVE = r"(?:explain|describe|define|summari[sz]e|list|name|compare)"
 _IMPERATIVE_START = re.compile(rf"^(?:{_IMPERATIVE}|tell me|give me|show me)\b", re.I)
@@ -147,6 +149,13 @@ _PAST_OF = {  # participles whose past tense differs ("When was Hamlet written a
 _DOER_OPENING = re.compile(
     r"^(?P<prefix>(?:how|what|where|when|why)\s+(?:do|does|can|could|should|would|will|did)\s+(?:I|you|we|one)"
     r"|what(?:\s+is|'s)\s+the\s+(?:best|easiest|fastest|quickest|right|safest)\s+way\s+to)\s+(?P<rest>.+)$",
+    re.I,
+)
+_WH_HEAD = re.compile(r"^(?P<wh>which|what)\s+(?P<head>[a-z]+)\s+(?P<verb>[a-z]+)\b", re.I)  # "Which cities have"
+_ELIDED_WH = re.compile(r"^(?P<wh>which|what)\s+(?P<verb>[a-z]+)(?P<rest>.*)$", re.I)
+_REPEATED_PREPOSITION = re.compile(  # "What is the speed of sound in air and in water?"
+    r"^(?P<prefix>.+\s(?P<prep>in|on|at|for|with|from|during|under|without))\s+"
+    r"(?P<first>(?:(?!\b(?P=prep)\b)[^,])+?),?\s+and\s+(?P=prep)\s+(?P<second>[^,]+)$",
     re.I,
 )
 _PRONOUN_OBJECT = re.compile(r"\b(?:it|them)\b", re.I)
@@ -511,6 +520,26 @@ def _what_about(clause: str, first: str, subject: str | None) -> str:
     return first[:at] + match.group("entity") + first[at + len(subject) :]
 
 
+def _with_head(clause: str, first: str) -> str:
+    """ "Which cities have metros and which have trams?", "Which animals hibernate and which
+    migrate?": the second "which" asks of the same cities or animals (it is followed by the first
+    clause's verb, an auxiliary, or a verb alone)."""
+    head, elided = _WH_HEAD.match(first), _ELIDED_WH.match(clause.strip())
+    if head is None or elided is None or head.group("head").lower() in _AUXILIARIES:
+        return clause
+    verb = elided.group("verb").lower()
+    if verb != head.group("verb").lower() and verb not in _AUXILIARIES and elided.group("rest").strip():
+        return clause
+    return f"{elided.group('wh')} {head.group('head')} {clause.strip()[len(elided.group('wh')) :].strip()}"
+
+
+def _split_repeated_preposition(sentence: str) -> list[str] | None:
+    """ "What is the price of gold in London and in Dubai?" -> one question per prepositional object."""
+    if (match := _REPEATED_PREPOSITION.match(sentence)) is None:
+        return None
+    return [_finish(f"{match.group('prefix')} {match.group(part)}") for part in ("first", "second")]
+
+
 def _mentions_plural_pronoun(clauses: list[str]) -> bool:
     return any(_PLURAL_PRONOUN.search(clause) for clause in clauses)
 
@@ -526,11 +555,11 @@ def _by_whom(sentence: str) -> list[str] | None:
 
 def _decompose_sentence(sentence: str) -> list[str]:
     sentence = sentence.strip()
-    if _KEEP_WHOLE.search(sentence):
-        return [sentence]
     if (asked := _by_whom(sentence)) is not None:
         return asked
     clauses = _CLAUSE_SPLIT.split(sentence.rstrip("?.!"))
+    if _KEEP_WHOLE.search(clauses[0]):  # "the difference between A and B"; a later clause keeps only itself whole
+        return [sentence]
     if len(clauses) > 1:
         subject = _subject(clauses[0])
         plural = _plural_referent(clauses[0]) if _mentions_plural_pronoun(clauses[1:]) else None
@@ -539,7 +568,7 @@ def _decompose_sentence(sentence: str) -> list[str]:
         for clause in clauses[1:]:
             if clause.strip().lower() in _BARE_WH:
                 clause = _bare_wh(clause.strip(), clauses[0])
-            clause = _what_about(clause, clauses[0], subject)
+            clause = _with_head(_what_about(clause, clauses[0], subject), clauses[0])
             if (frame := _EMBEDDING_FRAME.match(clauses[0])) and re.match(r"^(?:how|why|when|where|what)\b", clause):
                 clause = f"{frame.group('frame')} {clause.strip()}"  # "... and what it is made of"
             questions.extend(_decompose_sentence(_finish(_resolve_pronouns(clause, subject, plural, person))))
@@ -550,6 +579,7 @@ def _decompose_sentence(sentence: str) -> list[str]:
         or _split_verbs(text)
         or _split_verb_phrases(text)
         or _split_verb_phrase_list(text)
+        or _split_repeated_preposition(text)
         or _split_coordinated_phrases(text)
         or [sentence]
     )

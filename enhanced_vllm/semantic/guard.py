@@ -105,7 +105,7 @@ def analyse(text: str) -> Analysis:
 
 
 @functools.lru_cache(maxsize=16384)
-def _synsets(word: str) -> frozenset:
+def synonyms_of(word: str) -> frozenset:
     return frozenset(wordnet().synsets(word))
 
 
@@ -115,13 +115,15 @@ def _antonym_synsets(word: str) -> frozenset:
 
 
 def _antonymous(left: list[str], right: list[str]) -> bool:
-    return any(_antonym_synsets(a) & _synsets(b) or _antonym_synsets(b) & _synsets(a) for a in left for b in right)
+    return any(
+        _antonym_synsets(a) & synonyms_of(b) or _antonym_synsets(b) & synonyms_of(a) for a in left for b in right
+    )
 
 
 def _synonymous(left: list[str], right: list[str]) -> bool:
     def senses(words: list[str]) -> frozenset:
         content = [w for w in words if w not in FUNCTION_WORDS]
-        return frozenset().union(_synsets("_".join(words)), *(_synsets(w) for w in content))
+        return frozenset().union(synonyms_of("_".join(words)), *(synonyms_of(w) for w in content))
 
     return bool(senses(left) & senses(right))
 
@@ -133,7 +135,7 @@ def _content_overlap(a: Analysis, b: Analysis) -> float:
         return 0.0 if large.content_words else 1.0
     stems = set(large.content)
     shared = sum(
-        _stem(word) in stems or any(_synsets(word) & _synsets(other) for other in large.content_words)
+        _stem(word) in stems or any(synonyms_of(word) & synonyms_of(other) for other in large.content_words)
         for word in small.content_words
     )
     return shared / len(small.content_words)
@@ -150,7 +152,7 @@ class SalienceGuard:
 
     def warm_up(self) -> None:
         """Load WordNet now (~2 s): a first lookup that had to load it would lose its race."""
-        _synsets("question")
+        synonyms_of("question")
 
     def check(self, cached: str, new: str) -> GuardVerdict:
         try:

@@ -1,4 +1,4 @@
-"""The semantic decision's precision / recall curve and a repeated held-out estimate of choosing its
+"""The semantic decision's precision / recall curve and a cross-validated estimate of choosing its
 operating point, from per-pair features computed once through the production stage: the cosine of
 q1 and q2 (the stage's embedder), the guard's verdict and the word counts the short-question rule
 reads. ``decide`` is ``SemanticCache._accept`` for one stored candidate, vectorised (a test checks
@@ -89,24 +89,27 @@ def held_out(
     shipped: tuple[float, float | None],
     short_words: int,
     target_precision: float,
-    splits: int = 20,
-    seed: int = 0,
+    repeats: int = 4,
+    folds: int = 5,
 ) -> dict[str, Any]:
-    """``splits`` random halvings of the data: the operating point chosen on one half (most recall
-    at the target precision) and the shipped one, each scored on the other half."""
-    rng = np.random.default_rng(seed)
+    """Repeated k-fold cross-validation of choosing the operating point: in each of ``repeats``
+    shuffles, for each of ``folds`` folds, the point with the most recall at ``target_precision``
+    is chosen on the other folds and scored on this one; the shipped point is scored on the same folds."""
     chosen_runs, shipped_runs, points = [], [], []
-    for _ in range(splits):
-        order = rng.permutation(len(f.cosine))
-        train, test = f.subset(order[: len(order) // 2]), f.subset(order[len(order) // 2 :])
-        point = choose(train, target_precision, short_words)
-        points.append(point)
-        chosen_runs.append(scores(decide(test, *point, short_words), test.labels))
-        shipped_runs.append(scores(decide(test, *shipped, short_words), test.labels))
+    for repeat in range(repeats):
+        order = np.random.default_rng(repeat).permutation(len(f.cosine))
+        for fold in range(folds):
+            test_rows = order[fold::folds]
+            train, test = f.subset(np.setdiff1d(order, test_rows)), f.subset(test_rows)
+            point = choose(train, target_precision, short_words)
+            points.append(point)
+            chosen_runs.append(scores(decide(test, *point, short_words), test.labels))
+            shipped_runs.append(scores(decide(test, *shipped, short_words), test.labels))
     return {
-        "splits": splits,
+        "folds": folds,
+        "repeats": repeats,
         "target_precision": target_precision,
-        "chosen_on_half": _spread(chosen_runs),
+        "chosen": _spread(chosen_runs),
         "chosen_thresholds": sorted({f"{t}/{s}" for t, s in points}),
         "shipped": _spread(shipped_runs),
     }

@@ -134,7 +134,8 @@ def test_target_precision_picks_a_measured_operating_point(monkeypatch):
     assert SimilarityConfig(target_precision=0.9).similarity_threshold == OPERATING_POINTS[0.90][0]
     picked = SimilarityConfig(target_precision=0.89)  # the smallest tabulated precision >= it
     assert (picked.similarity_threshold, picked.short_question_threshold) == OPERATING_POINTS[0.90]
-    assert SimilarityConfig(target_precision=0.95).short_question_threshold is None
+    default = SimilarityConfig()  # the point chosen for >= 0.88 held-out precision
+    assert (default.similarity_threshold, default.short_question_threshold) == OPERATING_POINTS[0.88]
     thresholds = [OPERATING_POINTS[p][0] for p in sorted(OPERATING_POINTS)]
     assert thresholds == sorted(thresholds), "a higher precision never comes from a lower threshold"
     with pytest.raises(ConfigError, match="give one of"):

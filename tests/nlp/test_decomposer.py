@@ -207,6 +207,23 @@ COORDINATED_PHRASES = {
         "What is the best way to manage time?",
         "What is the best way to manage stress?",
     ],
+    # a second "which" that elides its head noun
+    "Which cities have metros and which have trams?": ["Which cities have metros?", "Which cities have trams?"],
+    "Which animals hibernate and which migrate?": ["Which animals hibernate?", "Which animals migrate?"],
+    # a repeated preposition
+    "What is the price of gold in London and in Dubai?": [
+        "What is the price of gold in London?",
+        "What is the price of gold in Dubai?",
+    ],
+    "How is Christmas celebrated in Poland and in Mexico?": [
+        "How is Christmas celebrated in Poland?",
+        "How is Christmas celebrated in Mexico?",
+    ],
+    # a keep-whole word in a later clause keeps only that clause whole
+    "What is quantum computing and how is it different from classical computing?": [
+        "What is quantum computing?",
+        "How is quantum computing different from classical computing?",
+    ],
 }
 KEPT_WHOLE = [
     "Who wrote War and Peace?",  # a title: capitalised common nouns after "wrote"
@@ -221,6 +238,8 @@ KEPT_WHOLE = [
     "Is Apple bigger than Airbus?",
     "Which is better, Python vs Java?",
     "What are the exports of Chile and their value?",  # "their" is the exports': no guess
+    "How can I balance my job and my hobbies?",  # balancing, combining: the pair is one thing
+    "What is a good way of combining running and cycling?",
 ]
 
 
