@@ -79,11 +79,15 @@ class EngineSettings(BaseModel):
                     raise ValueError("the handler is not started: `await handler.start()` first")
                 self._runtime = EngineRuntime.for_engine(self.handler.llm)
             else:
-                vllm_config = VLLMConfig(engine_args={**self.engine_args, "model": self.model})
                 self._runtime = shared_runtime(
-                    vllm_config, self.cache_config, self.similarity_config, self.handler_config
+                    self.vllm_config(), self.cache_config, self.similarity_config, self.handler_config
                 )
         return self._runtime
+
+    def vllm_config(self) -> VLLMConfig:
+        """The engine this adapter starts when it is given none: ``model`` and ``engine_args``
+        (tensor / data parallel among them) as vLLM's own arguments."""
+        return VLLMConfig(engine_args={**self.engine_args, "model": self.model})
 
     async def aruntime(self) -> EngineRuntime:
         """:meth:`runtime` without blocking the caller's event loop during the start-up."""

@@ -75,6 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--model", help="sweep: a model folder (default: the bundled model)")
     bench.add_argument("--load-format", help="sweep: e.g. dummy (random weights of the model's shape)")
     bench.add_argument(
+        "--engine-args",
+        type=json.loads,
+        help="sweep: more vLLM engine arguments as JSON, e.g. '{\"tensor_parallel_size\": 2}'",
+    )
+    bench.add_argument(
         "--configs", help="sweep: pipeline configurations (default exact,all_features; diagnostics in sweep.VARIANTS)"
     )
     bench.add_argument("--plot", help="sweep: also write a PNG of tokens/s against concurrency here")
@@ -171,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.reuse_conc,
                 args.reuse_rounds,
                 args.configs.split(",") if args.configs else None,
+                args.engine_args,
             )
         )
         if args.plot:

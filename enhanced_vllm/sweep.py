@@ -51,15 +51,25 @@ def ratio_interval(product: list[float], plain: list[float], seed: int = 0) -> t
     return sum(product) / sum(plain), low, high
 
 
-def bench_engine(model: str | None = None, load_format: str | None = None) -> EnhancedAsyncLLM:
-    """A fresh engine for a benchmark (``model`` None: the bundled one; ``load_format="dummy"``:
-    random weights of the model's shape), exact levels only until a configuration is chosen."""
-    engine_args: dict[str, Any] = {"model": model}
+def bench_engine_args(
+    model: str | None = None, load_format: str | None = None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``VLLMConfig.engine_args`` of a benchmark engine: ``extra`` (any vLLM engine argument, e.g.
+    ``tensor_parallel_size``) over the model and load format."""
+    engine_args: dict[str, Any] = {"model": model, **(extra or {})}
     if load_format:
         engine_args["load_format"] = load_format
-    return EnhancedAsyncLLM.from_engine_args(
-        VLLMConfig(engine_args=engine_args).to_engine_args(), handler_config=CONFIGS["exact"]
-    )
+    return engine_args
+
+
+def bench_engine(
+    model: str | None = None, load_format: str | None = None, extra: dict[str, Any] | None = None
+) -> EnhancedAsyncLLM:
+    """A fresh engine for a benchmark (``model`` None: the bundled one; ``load_format="dummy"``:
+    random weights of the model's shape; ``extra``: more engine arguments), exact levels only until
+    a configuration is chosen."""
+    config = VLLMConfig(engine_args=bench_engine_args(model, load_format, extra))
+    return EnhancedAsyncLLM.from_engine_args(config.to_engine_args(), handler_config=CONFIGS["exact"])
 
 
 def _config(name: str) -> tuple[HandlerConfig, dict[str, Any]]:
@@ -125,15 +135,18 @@ async def run_sweep_bench(
     reuse_concurrency: int = 64,
     reuse_rounds: int | None = None,
     configs: list[str] | None = None,
+    engine_args: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The sweep on a fresh engine (``model`` None: the bundled one; ``load_format="dummy"``: random
-    weights of the model's shape), memory cache only; then the semantic race (paraphrase hits with
-    ``max_hold_ms`` 0, the lookup's time, a miss's TTFT with and without it) and, for each of
-    ``reuse_fractions``, the duplicate and paraphrase workloads (``enhanced_vllm.workloads``)."""
+    weights of the model's shape; ``engine_args``: more engine arguments, e.g. tensor or data
+    parallel, for the product and plain AsyncLLM alike: they share the engine), memory cache only;
+    then the semantic race (paraphrase hits with ``max_hold_ms`` 0, the lookup's time, a miss's TTFT
+    with and without it) and, for each of ``reuse_fractions``, the duplicate and paraphrase workloads
+    (``enhanced_vllm.workloads``)."""
     from enhanced_vllm.bench import _measure_semantic
     from enhanced_vllm.workloads import reuse_rows
 
-    llm = bench_engine(model, load_format)
+    llm = bench_engine(model, load_format, engine_args)
     try:
         rows = await sweep(llm, concurrencies, tokens, rounds, configs)
         semantic = await _measure_semantic(llm, SamplingParams(temperature=0, max_tokens=32, ignore_eos=True), rounds)
@@ -150,6 +163,7 @@ async def run_sweep_bench(
         await llm.cleanup()
     return {
         **describe_engine(llm),
+        "engine_args": engine_args or {},
         "semantic_hits": semantic.get("semantic_hits"),
         "semantic_lookup_ms_p50": semantic.get("semantic_lookup_ms_p50"),
         "miss_ttft_ratio": semantic.get("semantic_miss_ttft_ratio"),

@@ -118,6 +118,29 @@ def test_engine_args_pass_through_and_unknown_ones_fail():
         config.to_engine_args()
 
 
+def test_tensor_and_data_parallel_reach_vllm_through_the_config_the_adapters_and_the_sweep():
+    from enhanced_vllm.sweep import bench_engine_args
+    from langchain_enhanced_vllm import ChatEnhancedVLLM
+    from llamaindex_enhanced_vllm import EnhancedVLLM
+
+    parallel = {
+        "tensor_parallel_size": 2,
+        "data_parallel_size": 2,
+        "compilation_config": {"pass_config": {"fuse_allreduce_rms": False}},  # GPU.md: never NVLink multicast
+    }
+    configs = [
+        VLLMConfig(engine_args=parallel),
+        ChatEnhancedVLLM(engine_args=parallel).vllm_config(),
+        EnhancedVLLM(engine_args=parallel).vllm_config(),
+        VLLMConfig(engine_args=bench_engine_args(None, "dummy", parallel)),
+    ]
+    for config in configs:
+        args = config.to_engine_args()  # builds vLLM's AsyncEngineArgs; starts nothing
+        assert (args.tensor_parallel_size, args.data_parallel_size) == (2, 2)
+        assert args.compilation_config.pass_config.fuse_allreduce_rms is False
+    assert configs[-1].to_engine_args().load_format == "dummy"
+
+
 def test_the_model_in_the_environment_is_the_one_the_engine_loads(monkeypatch, tmp_path):
     from enhanced_vllm import EnhancedAsyncLLM
 
