@@ -158,6 +158,11 @@ _REPEATED_PREPOSITION = re.compile(  # "What is the speed of sound in air and in
     r"(?P<first>(?:(?!\b(?P=prep)\b)[^,])+?),?\s+and\s+(?P=prep)\s+(?P<second>[^,]+)$",
     re.I,
 )
+_AUX_SUBJECT = re.compile(  # "Can dogs eat", "Why do cats purr": a plural subject the clause opens with
+    r"^(?:(?:how|what|where|when|why)\s+)?(?:can|could|do|did|will|would|should|are|were)\s+"
+    r"(?P<np>(?:the\s+)?[a-z]+[^s\W]s)\s+[a-z]+\b(?!s\b)",
+    re.I,
+)
 _PRONOUN_OBJECT = re.compile(r"\b(?:it|them)\b", re.I)
 _SINGULAR_VERB = {"are": "is", "were": "was", "do": "does", "have": "has"}
 _MAKING_VERBS = frozenset(
@@ -239,10 +244,13 @@ def _leading_proper_noun(words: list[str]) -> str | None:
 
 
 def _plural_referent(clause: str) -> str | None:
-    """What "they" / "them" / "their" in a later clause most likely means: the last plural-looking
-    noun of ``clause`` ("What do lions eat" -> "lions"), by the bundled POS tagger."""
+    """What "they" / "them" / "their" in a later clause most likely means: a plural subject after
+    the clause's opening auxiliary, else the last plural-looking noun of ``clause`` ("What do lions
+    eat" -> "lions"), by the bundled POS tagger."""
     from enhanced_vllm.nlp.resources import pos_tagger
 
+    if (opening := _AUX_SUBJECT.match(clause)) is not None:  # "Can dogs eat grapes": the dogs, not the grapes
+        return opening.group("np")
     words = [w.strip(",;") for w in clause.rstrip("?.!").split()]
     tags = [tag for _, tag in pos_tagger().tag(words)]
     plural = [
@@ -256,6 +264,8 @@ def _plural_referent(clause: str) -> str | None:
     start = last
     # modifiers: "solar panels" (not a plural-looking word, which the tagger may misread: "causes")
     while start > 0 and tags[start - 1] in ("NOUN", "ADJ") and not words[start - 1].lower().endswith("s"):
+        if start > 1 and words[start - 2] in _DOERS:  # "How do I plant tomatoes": "plant" is the verb
+            break
         start -= 1
     if start > 0 and words[start - 1].lower() in ("the", "these", "those"):
         start -= 1
@@ -270,10 +280,14 @@ def _resolve_pronouns(clause: str, subject: str | None, plural: str | None = Non
     def referent(word: str) -> str | None:
         if word in _PLURAL_PRONOUNS:
             return plural or subject
+        if word in ("it", "its") and subject is not None and subject == plural:
+            return None  # "Why do cats purr and how do they do it?": "it" is not the cats
         return (person or subject) if word in _PERSONAL_PRONOUNS else subject
 
     closing = re.search(r"\b(?P<pronoun>its|his|her|their)\s+(?P<np>\w+(?:\s+\w+){0,2})(?P<end>[?.!]?)$", clause, re.I)
     if closing and (target := referent(closing.group("pronoun").lower())) is not None:
+        if closing.group("pronoun").lower() == "its" and " of " in target:  # "the boiling point of water ... its"
+            target = target[target.rindex(" of ") + 4 :]
         clause = f"{clause[: closing.start()]}the {closing.group('np')} of {target}{closing.group('end')}"
 
     def replace(match: re.Match) -> str:

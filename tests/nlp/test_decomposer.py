@@ -224,6 +224,19 @@ COORDINATED_PHRASES = {
         "What is quantum computing?",
         "How is quantum computing different from classical computing?",
     ],
+    # "they" after the second clause's auxiliary: the plural subject the first clause opens with
+    "Can rabbits eat carrots and can they eat lettuce?": ["Can rabbits eat carrots?", "Can rabbits eat lettuce?"],
+    "How do I grow peppers and when should I harvest them?": [
+        "How do I grow peppers?",
+        "When should I harvest peppers?",
+    ],
+    # "its" after "the N of X": X's
+    "What is the melting point of iron and what is its density?": [
+        "What is the melting point of iron?",
+        "What is the density of iron?",
+    ],
+    # "it" is not a plural subject: left as it is
+    "Why do owls hoot and how do they do it?": ["Why do owls hoot?", "How do owls do it?"],
 }
 KEPT_WHOLE = [
     "Who wrote War and Peace?",  # a title: capitalised common nouns after "wrote"
