@@ -295,6 +295,8 @@ def test_eval_command_on_the_dev_set(tmp_path):
     )
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["subq_f1"] >= 0.89 and summary["ms_p50"] <= 5
+    low, high = summary["subq_f1_interval"]
+    assert low <= summary["subq_f1"] <= high <= 1
     assert summary["baseline"]["subq_f1"] == pytest.approx(0.689, abs=0.001)
     rows = [json.loads(line) for line in predictions.read_text().splitlines()]
     assert len(rows) == summary["n"] and set(rows[0]) == {"question", "sub_questions"}
