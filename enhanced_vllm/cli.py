@@ -1,7 +1,8 @@
 """``enhanced-vllm``: ``setup`` (the bundled model and NLTK data, where every entry point finds them),
 ``demo`` (a miss, the exact hit, a paraphrase, with timings), ``bench cache|langchain|sweep`` (benchmarks,
 one JSON object each), ``eval paraphrase|decompose|answers``, ``cache import|export|stats|clear`` (on the
-stores the environment's configuration names), ``calibrate`` (the semantic operating point on your pairs)."""
+stores the environment's configuration names), ``calibrate`` (the semantic operating point on your pairs),
+``docs`` (the configuration reference)."""
 
 from __future__ import annotations
 
@@ -62,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="enhanced-vllm", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("setup", help="convert the bundled model and prepare NLTK data (idempotent)")
+    commands.add_parser("docs", help="print the configuration reference (docs/configuration.md), made from the code")
     demo = commands.add_parser("demo", help="a miss, the exact hit of the same prompt, then a paraphrase")
     demo.add_argument("--question", default="What is the capital of France?")
     demo.add_argument("--paraphrase", default="What's the capital city of France?")
@@ -124,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     _quiet_vllm_logs()
     if args.command == "setup":
         _setup()
+    elif args.command == "docs":
+        from enhanced_vllm.config_reference import reference_markdown
+
+        print(reference_markdown(), end="")
     elif args.command == "demo":
         asyncio.run(_demo(args.question, args.paraphrase))
     elif args.command == "cache":

@@ -54,10 +54,14 @@ class EngineArgsConfig(_Validated, BaseModel):
 
     model_config = ConfigDict(extra="allow", validate_assignment=True)
 
+    # a model folder or Hugging Face name; None: the bundled SmolLM2-135M-Instruct
     model: str | None = None
+    # the longest prompt + output in tokens
     max_model_len: int | None = Field(default=2048, gt=0)
     dtype: str = "auto"  # auto: the model's own dtype, except EXACT_DTYPE on CPU and for the bundled model
+    # the share of GPU memory vLLM may take (weights, activations, KV cache)
     gpu_memory_utilization: float = Field(default=0.9, gt=0, le=1)
+    # GPUs one model is split across (vLLM's own tensor parallel)
     tensor_parallel_size: int = Field(default=1, ge=1)
     enforce_eager: bool | None = None  # None: True on CPU (faster start, see SETUP.md)
 
@@ -67,6 +71,7 @@ class VLLMConfig(_Validated, BaseSettings):
 
     model_config = _settings("VLLM")
 
+    # vLLM's engine arguments (`EngineArgsConfig` below)
     engine_args: EngineArgsConfig = Field(default_factory=EngineArgsConfig)
 
     def to_engine_args(self) -> Any:
@@ -112,21 +117,34 @@ class CacheConfig(_Validated, BaseSettings):
 
     model_config = _settings("CACHE")
 
+    # memory: the in-process LRU only; redis: also Redis, shared by processes
     cache_type: CacheType = CacheType.MEMORY
+    # redis://host:port/db (wins over host, port and db)
     redis_url: str | None = None
+    # Redis host when no URL is given
     redis_host: str = "127.0.0.1"
+    # Redis port when no URL is given
     redis_port: int = Field(default=6379, gt=0, lt=65536)
+    # Redis database when no URL is given
     redis_db: int = Field(default=0, ge=0)
+    # seconds a Redis call may take before the request goes on without Redis
     redis_timeout: float = Field(default=0.5, gt=0)
+    # seconds Redis stays out of the path after a failure before it is tried again
     redis_retry_interval: float = Field(default=1.0, ge=0)
     # connections to Redis (a blocking pool: past it a call waits, up to redis_timeout); size it for the
     # number of concurrent requests the engine serves
     redis_max_connections: int = Field(default=256, gt=0)
+    # first part of every Redis key (keys are prefix:tenant:digest)
     redis_key_prefix: str = "enhanced_vllm"
+    # entries of the in-process LRU
     memory_cache_size: int = Field(default=1000, gt=0)
+    # seconds an exact entry lives (a request's cache_control ttl= overrides it)
     ttl: float = Field(default=3600, gt=0)
+    # zlib-compress the encoded answers (every value, read back whatever the setting)
     enable_compression: bool = False
+    # a name joined to every key: another namespace shares no entries
     namespace: str = Field(default="default", min_length=1)
+    # also cache sampled requests without a seed (reuses the first sample)
     cache_sampled_without_seed: bool = False
 
     @property
@@ -192,8 +210,8 @@ class CacheControl(_Validated, BaseModel):
     semantic: bool = True  # False: the exact levels only (no semantic lookup for this request)
     max_age: float | None = Field(default=None, ge=0)  # accept only answers generated at most this many s ago
     ttl: float | None = Field(default=None, gt=0)  # this answer's own lifetime in every level, in s
-    similarity_threshold: float | None = Field(default=None, ge=0, le=1)
-    target_precision: float | None = Field(default=None, ge=0, le=1)
+    similarity_threshold: float | None = Field(default=None, ge=0, le=1)  # this request's cosine threshold
+    target_precision: float | None = Field(default=None, ge=0, le=1)  # or its operating point
 
     @model_validator(mode="after")
     def _one_similarity_target(self) -> CacheControl:
@@ -298,16 +316,23 @@ class SimilarityConfig(_Validated, BaseSettings):
             threshold, short = read_calibration(data["calibration_file"])
         return {**data, "similarity_threshold": threshold, "short_question_threshold": short}
 
+    # pick both thresholds from the measured operating points (0.85, 0.88, 0.90, 0.92, 0.95)
     target_precision: float | None = Field(default=None, ge=0, le=1)
     # written by `enhanced-vllm calibrate --write FILE`: the thresholds calibrated on your labelled pairs
     calibration_file: Path | None = None
 
+    # False: no semantic stage and no similar-question search
     enable_vector_search: bool = True
+    # cosine a stored question needs before the guard is asked
     similarity_threshold: float = Field(default=0.8, ge=0, le=1)
+    # cosine a match needs when either question is short; None: off
     short_question_threshold: float | None = Field(default=0.93, ge=0, le=1)
+    # fewer words than this make a question short
     short_question_words: int = Field(default=8, gt=0)
+    # nearest stored questions considered per lookup
     max_similar_results: int = Field(default=5, gt=0)
     context_threshold: float = Field(default=0.6, ge=0, le=1)  # similar Q&A added as context
+    # the embedding model's dimension (checked at start)
     vector_dimension: int = Field(default=384, gt=0)
     embedding_model: str | None = None  # None: bundled all-MiniLM-L6-v2
     # torch CPU threads of this process (embedding is its only torch work), on a CPU or a GPU embedder: 1
@@ -320,23 +345,36 @@ class SimilarityConfig(_Validated, BaseSettings):
     embedding_device: str = Field(default="auto", min_length=1)
     # answers waiting to be written to the semantic store; past it a store is skipped and counted
     max_pending_stores: int = Field(default=4096, gt=0)
+    # the false-hit guard (numbers, negation, entities, antonyms, direction); keep it on
     enable_guard: bool = True
+    # how long a miss waits past the engine's first output for a late semantic hit
     max_hold_ms: float = Field(default=0.0, ge=0)
+    # persistent (a folder), ephemeral (in memory) or http (a Chroma server: shared)
     chroma_mode: Literal["persistent", "ephemeral", "http"] = "persistent"
+    # the persistent store's folder
     chroma_path: Path = Path.home() / ".cache" / "enhanced_vllm" / "chroma"
+    # the Chroma server in http mode
     chroma_host: str = "127.0.0.1"
+    # the Chroma server's port in http mode
     chroma_port: int = Field(default=8000, gt=0, lt=65536)
+    # the Chroma collection
     collection_name: str = Field(default="enhanced_vllm_semantic", min_length=3, max_length=512)
+    # seconds a semantic entry lives
     ttl: float = Field(default=7 * 24 * 3600, gt=0)
+    # entries kept; the oldest are dropped past it
     max_entries: int = Field(default=100_000, gt=0)
 
 
 class FeaturesConfig(_Validated, BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
+    # NLTK analysis beside generation (conjunctions, sub-questions) in the metadata
     enable_nlp_enhancement: bool = True
+    # the semantic stage and similar questions in the metadata
     enable_similarity_search: bool = True
+    # the exact levels (memory, Redis) and single-flight
     enable_caching: bool = True
+    # accepted for the original design's configs; has no effect
     enable_detailed_logging: bool = False
     enable_context_enhancement: bool = False  # opt-in: adds similar past Q&A to the prompt
 
@@ -357,8 +395,11 @@ class HandlerConfig(_Validated, BaseSettings):
 
     model_config = _settings("HANDLER")
 
+    # the model name reported in outputs and stats; None: the engine's
     model_name: str | None = None
+    # which stages run (`FeaturesConfig` below)
     features: FeaturesConfig = Field(default_factory=FeaturesConfig)
+    # the analysis workers (`NLPConfig` below)
     nlp: NLPConfig = Field(default_factory=NLPConfig)
 
     @model_validator(mode="before")
