@@ -1,8 +1,8 @@
 """``enhanced-vllm``: ``setup`` (the bundled model and NLTK data, where every entry point finds them),
-``demo`` (a miss, the exact hit, a paraphrase, with timings), ``bench cache|langchain|sweep`` (benchmarks,
-one JSON object each), ``eval paraphrase|decompose|answers``, ``cache import|export|stats|clear`` (on the
-stores the environment's configuration names), ``calibrate`` (the semantic operating point on your pairs),
-``docs`` (the configuration reference)."""
+``demo`` (a miss, its exact hit, a paraphrase, a near-miss, a compound question, with timings),
+``bench cache|langchain|sweep`` (benchmarks, one JSON object each), ``eval paraphrase|decompose|answers``,
+``cache import|export|stats|clear`` (on the stores the environment's configuration names), ``calibrate``
+(the semantic operating point on your pairs), ``docs`` (the configuration reference)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import asyncio
 import json
 import os
 import sys
-import time
 
 
 def _quiet_vllm_logs() -> None:
@@ -19,35 +18,6 @@ def _quiet_vllm_logs() -> None:
     os.environ.setdefault("VLLM_LOGGING_STREAM", "ext://sys.stderr")
     os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
-
-
-async def _demo(question: str, paraphrase: str) -> None:
-    from vllm import SamplingParams
-
-    from enhanced_vllm import EnhancedAsyncLLM, SimilarityConfig
-
-    print("Starting the engine on the bundled model (about 20 s on CPU)...", flush=True)
-    llm = EnhancedAsyncLLM(similarity_config=SimilarityConfig(chroma_mode="ephemeral"))
-    try:
-        params = SamplingParams(temperature=0, max_tokens=48)
-        steps = [
-            ("first request (miss)", question),
-            ("same request again (exact hit)", question),
-            ("a paraphrase (semantic stage)", paraphrase),
-        ]
-        for step, asked in steps:
-            started = time.perf_counter()
-            output = [o async for o in llm.chat([{"role": "user", "content": asked}], params)][-1]
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            await llm.flush_cache_writes()
-            meta = output.metadata
-            match = f", similarity {meta['similarity']} to {meta['matched_question']!r}" if "similarity" in meta else ""
-            print(f"\n== {step}: {elapsed_ms:.2f} ms, cache level {meta['cache_level']}{match}")
-            print(f"   question: {asked}")
-            print(f"   answer:   {output.outputs[0].text.strip()}")
-        print(f"\nstats: {json.dumps(llm.stats.snapshot())}")
-    finally:
-        await llm.cleanup()
 
 
 def _setup() -> None:
@@ -64,7 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("setup", help="convert the bundled model and prepare NLTK data (idempotent)")
     commands.add_parser("docs", help="print the configuration reference (docs/configuration.md), made from the code")
-    demo = commands.add_parser("demo", help="a miss, the exact hit of the same prompt, then a paraphrase")
+    demo = commands.add_parser(
+        "demo", help="a miss, its exact hit, a paraphrase, a near-miss the guard refuses, a compound question"
+    )
     demo.add_argument("--question", default="What is the capital of France?")
     demo.add_argument("--paraphrase", default="What's the capital city of France?")
     bench = commands.add_parser("bench", help="benchmarks that print JSON")
@@ -131,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
 
         print(reference_markdown(), end="")
     elif args.command == "demo":
-        asyncio.run(_demo(args.question, args.paraphrase))
+        from enhanced_vllm.demo import run_demo
+
+        asyncio.run(run_demo(args.question, args.paraphrase))
     elif args.command == "cache":
         from enhanced_vllm.cache.admin import run_cache_command
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from enhanced_vllm.cache.portable import export_entries, import_entries, read_jsonl, write_jsonl
+from enhanced_vllm.cache.portable import export_entries, import_entries, live_entries, read_jsonl, write_jsonl
 
 
 async def run_cache_command(
@@ -45,9 +45,7 @@ async def _stats(llm: Any) -> dict[str, Any]:
     if llm.redis is not None:
         stats["redis_entries"] = await llm.redis.count()
     if llm.semantic is not None:
-        entries = export_entries(llm)
+        entries = live_entries(llm)  # counted from the stored metadata, nothing decoded
         stats["semantic_entries"] = len(entries)
-        stats["semantic_by_tenant"] = dict(
-            Counter(entry.get("tenant", llm.cache_config.namespace) for entry in entries)
-        )
+        stats["semantic_by_tenant"] = dict(Counter(entry["tenant"] for entry in entries))
     return stats

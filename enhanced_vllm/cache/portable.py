@@ -203,21 +203,28 @@ def _store_semantic(llm: EnhancedAsyncLLM, items: list[_Prepared]) -> None:
     llm.semantic.store.add_many(rows, [_entry_id(item.key) for item in items], extras)
 
 
-def export_entries(llm: EnhancedAsyncLLM) -> list[dict[str, Any]]:
-    """Every live entry of the semantic store in this namespace's current epoch, as import rows."""
+def live_entries(llm: EnhancedAsyncLLM) -> list[dict[str, Any]]:
+    """The stored metadata of every live semantic entry in this namespace's current epoch."""
     if llm.semantic is None:
         raise ValueError("export reads the semantic store, which this engine does not run")
     now, epoch, namespace = time.time(), llm.keys.epoch, llm.cache_config.namespace
-    rows = []
-    for m in llm.semantic.store.find({"expires_at": {"$gt": now}}):
-        if m.get("epoch", 0) != epoch or m.get("namespace", namespace) != namespace:
-            continue
-        entry = PortableEntry(
+    return [
+        m
+        for m in llm.semantic.store.find({"expires_at": {"$gt": now}})
+        if m.get("epoch", 0) == epoch and m.get("namespace", namespace) == namespace
+    ]
+
+
+def export_entries(llm: EnhancedAsyncLLM) -> list[dict[str, Any]]:
+    """Every live entry of the semantic store in this namespace's current epoch, as import rows."""
+    namespace = llm.cache_config.namespace
+    return [
+        PortableEntry(
             question=m["question"],
             answer=m["answer"],
             tenant=None if m["tenant"] == namespace else m["tenant"],  # the default tenant
             sampling=json.loads(m["sampling"]) if "sampling" in m else None,
             metadata=json.loads(m["user_metadata"]) if "user_metadata" in m else None,
-        )
-        rows.append(entry.row())
-    return rows
+        ).row()
+        for m in live_entries(llm)
+    ]
