@@ -1,6 +1,9 @@
 """1,000 streams cancelled at random points, over misses, shared single-flight generations and hits:
 no engine request left running (vLLM's own counters), nothing partial cached, and no growth in
-asyncio tasks or memory from one storm to the next."""
+asyncio tasks or memory from one storm to the next.
+
+Half the streams are cancelled at a random time (often before their first output), the other half
+after a random number of outputs, so mid-stream cancellations happen however slow the machine is."""
 
 from __future__ import annotations
 
@@ -18,33 +21,41 @@ PARAMS = greedy(max_tokens=TOKENS, ignore_eos=True)
 KINDS = ("cancelled", "finished", "memory", "coalesced", "engine")
 STREAMS = 1000
 WAVE = 100  # streams started together
-CANCEL_WITHIN_S = 1.5  # each is cancelled at a random time in this window (before or mid-stream)
+CANCEL_WITHIN_S = 1.5  # a timed cancellation falls at a random time in this window
 
 
 async def _storm(llm, streams: int, answered: list[str], rng: random.Random) -> dict[str, int]:
     """``streams`` streams, in waves: 30 % ask an ``answered`` prompt (hits), the rest one of 20 new
-    prompts per wave (repeats share a generation); each stream is cancelled
-    after a random delay; returns how many were cancelled, how many finished first, and what
-    served those that had an output by then."""
+    prompts per wave (repeats share a generation); each stream is cancelled after a random delay or
+    after a random number of outputs; returns how many were cancelled, how many finished first, and
+    what served those that had an output by then."""
     outcome = Counter()
 
-    async def consume(prompt: str) -> None:
+    async def consume(prompt: str, cancel_after_outputs: int | None) -> None:
+        received = 0
         async for output in llm.generate(prompt, PARAMS, uuid.uuid4().hex):
-            if not outcome[output.request_id]:  # what served the stream: a hit, a shared generation, the engine
-                outcome[output.request_id] = 1
+            received += 1
+            if received == 1:  # what served the stream: a hit, a shared generation, the engine
                 metadata = output.metadata
                 outcome[metadata["cache_level"] or ("coalesced" if metadata["coalesced"] else "engine")] += 1
+            if received == cancel_after_outputs and not output.finished:
+                asyncio.current_task().cancel()  # raised at the stream's next step: a mid-stream cut
 
+    loop = asyncio.get_running_loop()
     for _ in range(streams // WAVE):
         fresh = [_prompt() for _ in range(20)]
-        picks = [rng.choice(answered if rng.random() < 0.3 else fresh) for _ in range(WAVE)]
-        tasks = [asyncio.ensure_future(consume(prompt)) for prompt in picks]
-        for task in tasks:
-            asyncio.get_running_loop().call_later(rng.uniform(0, CANCEL_WITHIN_S), task.cancel)
+        tasks = []
+        for _ in range(WAVE):
+            prompt = rng.choice(answered if rng.random() < 0.3 else fresh)
+            timed = rng.random() < 0.5
+            task = asyncio.ensure_future(consume(prompt, None if timed else rng.randint(1, TOKENS // 2)))
+            if timed:
+                loop.call_later(rng.uniform(0, CANCEL_WITHIN_S), task.cancel)
+            tasks.append(task)
         for result in await asyncio.gather(*tasks, return_exceptions=True):
             outcome["cancelled" if isinstance(result, asyncio.CancelledError) else "finished"] += 1
             assert result is None or isinstance(result, asyncio.CancelledError), result
-    return {kind: n for kind, n in outcome.items() if n > 1 or kind in KINDS}
+    return {kind: outcome[kind] for kind in KINDS}
 
 
 def _prompt() -> str:
