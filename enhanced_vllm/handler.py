@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+import weakref
 from typing import Any
 
 from vllm import SamplingParams
@@ -116,15 +117,17 @@ def _config_key(*configs: Any) -> str:
 
 
 class EnhancedSystemFactory:
-    """Keeps one handler per distinct configuration in this process."""
+    """Keeps one handler per distinct configuration and event loop in this process (an engine serves
+    the loop it started on: a second ``asyncio.run`` gets its own)."""
 
     def __init__(self) -> None:
-        self._instances: dict[str, EnhancedVLLMHandler] = {}
-        self._lock = asyncio.Lock()
+        self._instances: dict[tuple[asyncio.AbstractEventLoop, str], EnhancedVLLMHandler] = {}
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
     async def get_or_create(self, *configs: Any) -> EnhancedVLLMHandler:
-        key = _config_key(*configs)
-        async with self._lock:
+        loop = asyncio.get_running_loop()
+        key = (loop, _config_key(*configs))
+        async with self._locks.setdefault(loop, asyncio.Lock()):
             handler = self._instances.get(key)
             if handler is None or handler.llm is None:
                 handler = EnhancedVLLMHandler(*configs)
@@ -136,9 +139,14 @@ class EnhancedSystemFactory:
         return {f"instance_{i}": h.get_stats() for i, h in enumerate(self._instances.values())}
 
     async def cleanup_all(self) -> None:
-        handlers, self._instances = list(self._instances.values()), {}
-        for handler in handlers:
-            await handler.stop()
+        """Stop the handlers of the running loop; those of a closed loop are forgotten (their
+        engines were shut down at that loop's end or are at interpreter exit)."""
+        loop = asyncio.get_running_loop()
+        mine = [key for key in self._instances if key[0] is loop]
+        for key in [key for key in self._instances if key[0].is_closed()]:
+            del self._instances[key]
+        for key in mine:
+            await self._instances.pop(key).stop()
 
 
 _GLOBAL_FACTORY = EnhancedSystemFactory()

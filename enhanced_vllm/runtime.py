@@ -23,7 +23,7 @@ from vllm import SamplingParams
 from enhanced_vllm.config import CacheConfig, HandlerConfig, SimilarityConfig, VLLMConfig
 from enhanced_vllm.engine import EnhancedAsyncLLM
 from enhanced_vllm.errors import EnhancedVLLMError, GenerationFailed
-from enhanced_vllm.handler import EnhancedVLLMHandler, create_enhanced_system
+from enhanced_vllm.handler import EnhancedVLLMHandler
 from enhanced_vllm.outputs import EnhancedRequestOutput
 
 T = TypeVar("T")
@@ -206,12 +206,19 @@ def shared_runtime(
         if shared is None or shared[1].llm is None or shared[1].llm.errored:
             loop = _BACKGROUND.loop
             try:
-                handler = asyncio.run_coroutine_threadsafe(create_enhanced_system(*configs), loop).result()
+                handler = asyncio.run_coroutine_threadsafe(_started(EnhancedVLLMHandler(*configs)), loop).result()
             except concurrent.futures.CancelledError as exc:
                 raise EnhancedVLLMError("the engine start-up was cancelled") from exc
             shared = _SHARED[key] = (EngineRuntime(handler.llm, loop), handler)
             atexit.register(stop_shared_runtimes)  # registered after the engine's own hook: runs first
         return shared[0]
+
+
+async def _started(handler: EnhancedVLLMHandler) -> EnhancedVLLMHandler:
+    """Started here, on the background loop, and kept out of ``create_enhanced_system``'s factory: its
+    engine serves this loop only, and the factory hands handlers to callers on their own loops."""
+    await handler.start()
+    return handler
 
 
 def stop_shared_runtimes() -> None:

@@ -26,8 +26,11 @@ class ChromaError(RuntimeError):
 
 
 class ChromaCollection:
+    """The collection a ``SimilarityConfig`` names. In one process, every collection on the same
+    persistent folder shares one Chroma process (the folder's store serves one process)."""
+
     def __init__(self, config: SimilarityConfig) -> None:
-        self._open_request = {
+        request = {
             "op": "open",
             "mode": config.chroma_mode,
             "path": str(config.chroma_path),
@@ -35,11 +38,16 @@ class ChromaCollection:
             "port": config.chroma_port,
             "collection": config.collection_name,
         }
-        self._lock = threading.Lock()
-        self._process: subprocess.Popen | None = None
+        self._shared_key = json.dumps(request, sort_keys=True) if config.chroma_mode == "persistent" else None
         self._closed = False
-        with self._lock:
-            self._start()
+        with _SHARED_LOCK:
+            worker = _SHARED.get(self._shared_key) if self._shared_key else None
+            if worker is None:
+                worker = _ChromaProcess(request)  # raises ChromaError if it cannot open the collection
+                if self._shared_key:
+                    _SHARED[self._shared_key] = worker
+            worker.users += 1
+        self._worker = worker
 
     def add(self, ids: list[str], embeddings: np.ndarray, metadatas: list[dict[str, Any]]) -> None:
         self._call({"op": "add", "ids": ids, "embeddings": encode_vectors(embeddings), "metadatas": metadatas})
@@ -62,18 +70,49 @@ class ChromaCollection:
         return self._call({"op": "bump_epoch", "namespace": namespace})
 
     def close(self) -> None:
-        with self._lock:
+        """Closed for this user; the process stops with its last user."""
+        with _SHARED_LOCK:
+            if self._closed:
+                return
             self._closed = True
-            if self._process is not None:
-                self._stop()
+            self._worker.users -= 1
+            last = self._worker.users == 0
+            if last and self._shared_key:
+                del _SHARED[self._shared_key]
+        if last:
+            self._worker.stop()
 
     def _call(self, request: dict[str, Any]) -> Any:
+        if self._closed:
+            raise ChromaError("the semantic store is closed")
+        return self._worker.call(request)
+
+
+class _ChromaProcess:
+    """One Chroma process with its collection open; calls are serialised by a lock."""
+
+    def __init__(self, open_request: dict[str, Any]) -> None:
+        self._open_request = open_request
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+        self._stopped = False
+        self.users = 0
         with self._lock:
-            if self._closed:
+            self._start()
+
+    def call(self, request: dict[str, Any]) -> Any:
+        with self._lock:
+            if self._stopped:
                 raise ChromaError("the semantic store is closed")
             if self._process is None or self._process.poll() is not None:
                 self._start()
             return self._exchange(request)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            if self._process is not None:
+                self._stop()
 
     def _start(self) -> None:
         """Start the process and open the collection; raises ChromaError if it cannot."""
@@ -115,3 +154,7 @@ class ChromaCollection:
             process.kill()
             process.wait()
         process.stdout.close()
+
+
+_SHARED: dict[str, _ChromaProcess] = {}  # persistent collections open in this process
+_SHARED_LOCK = threading.Lock()

@@ -6,18 +6,47 @@ The first request opens the collection (``{"op": "open", ...}`` with the ``Simil
 fields that choose the client); a failure to open is replied and the process exits. The collection's
 metadata holds each namespace's epoch (``epoch:<namespace>``), read afresh from the client each time
 so that a bump by another process is seen.
+
+Chroma's embedded (persistent) store is not safe for several processes: a second client on the same
+folder blocks on the first one's file locks for minutes. The worker holds an exclusive lock on the
+folder while it lives; a second one finds it taken and fails to open at once, with a message that
+says what to do (the stage then runs without the semantic level, as for any Chroma failure).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from enhanced_vllm.semantic.wire import decode_vectors, encode_vectors
 
 EPOCH_PREFIX = "epoch:"
+LOCK_FILE = ".enhanced_vllm.lock"
+_HELD: list[Any] = []  # the folder's lock file, open (so locked) until this process exits
+
+
+def _lock_folder(path: str) -> Any:
+    """The open lock file, held until this process exits; raises if another process holds it."""
+    Path(path).mkdir(parents=True, exist_ok=True)
+    lock = open(Path(path) / LOCK_FILE, "a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.seek(0)
+        holder = lock.read().strip() or "another process"
+        lock.close()
+        raise RuntimeError(
+            f"the persistent semantic store {path} is open in {holder}; Chroma's embedded store serves one "
+            "process: give each process its own chroma_path, or share a Chroma server (chroma_mode='http')"
+        ) from None
+    lock.truncate(0)
+    lock.write(f"process {os.getppid()}")
+    lock.flush()
+    return lock
 
 
 def _open(request: dict[str, Any]) -> Any:
@@ -30,6 +59,7 @@ def _open(request: dict[str, Any]) -> Any:
     elif request["mode"] == "ephemeral":
         client = chromadb.EphemeralClient(settings=settings)
     else:
+        _HELD.append(_lock_folder(request["path"]))
         client = chromadb.PersistentClient(path=request["path"], settings=settings)
     collection = client.get_or_create_collection(
         request["collection"], embedding_function=None, configuration={"hnsw": {"space": "cosine"}}

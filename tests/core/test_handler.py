@@ -108,3 +108,43 @@ async def test_create_enhanced_system_with_all_defaults(monkeypatch, tmp_path):
     finally:
         await get_global_factory().cleanup_all()
     assert handler.llm is None and get_global_factory().get_instance_stats() == {}
+
+
+def test_each_event_loop_gets_its_own_handler_and_never_the_adapters_engine(monkeypatch):
+    """An engine serves the loop it started on: a second ``asyncio.run`` (a script's second step, a
+    notebook beside an adapter) gets a handler of its own, and the adapters' background engine is
+    never handed out by ``create_enhanced_system`` (awaiting it from another loop hung)."""
+    from enhanced_vllm import CacheConfig, runtime
+
+    class FakeEngine:
+        errored = False
+
+        async def cleanup(self):
+            return True
+
+    async def start(self):
+        self.llm = self.llm or FakeEngine()
+
+    monkeypatch.setattr(EnhancedVLLMHandler, "start", start)
+    configs = (VLLMConfig(), CacheConfig(namespace="one-loop-each"))
+
+    async def two_calls():
+        first = await create_enhanced_system(*configs)
+        return first, await create_enhanced_system(*configs)
+
+    first, same = asyncio.run(two_calls())
+    second, _ = asyncio.run(two_calls())
+    assert first is same and second is not first
+
+    background = runtime.shared_runtime(*configs)
+    try:
+        third, _ = asyncio.run(two_calls())
+        assert background.llm not in (first.llm, second.llm, third.llm)
+    finally:
+        runtime._SHARED.pop(next(k for k, (r, _) in runtime._SHARED.items() if r is background))
+
+    async def cleanup():
+        await get_global_factory().cleanup_all()
+
+    asyncio.run(cleanup())
+    assert not [key for key in get_global_factory()._instances if "one-loop-each" in key[1]]
