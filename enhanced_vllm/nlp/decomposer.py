@@ -68,6 +68,8 @@ _VERB_PHRASES = re.compile(
 _ARTICLE = re.compile(r"^(?:the|a|an)\s", re.I)
 _DETERMINER = re.compile(r"^(?:the|a|an|its|their|his|her|this|that|these|those|my|your|our)\b", re.I)
 _BARE_WH = ("why", "how", "where", "when")
+# a bare wh-word or "in which year" after a first clause: asked of that clause
+_BARE_WH_PHRASE = re.compile(r"^(?:why|how|where|when|(?:in|on|at)\s+(?:which|what)\s+[a-z]+)$", re.I)
 _BARE_WH_REPLACES = re.compile(rf"^(?:{'|'.join(_BARE_WH)})\b", re.I)  # the first clause's own wh-word
 _WHAT_ABOUT = re.compile(r"^(?:what|how)\s+about\s+(?P<entity>.+)$", re.I)  # "... and what about Peru?"
 _COPULA_NP = re.compile(r"^(?:what|who)\s+(?:is|are|was|were)\s+(?P<np>.+)$", re.I)  # "What is machine learning"
@@ -88,7 +90,7 @@ _EMBEDDING_FRAME = re.compile(
 )
 # "Who invented the telephone"
 _OBJECT_NP = re.compile(r"^(?:who|what)\s+(?P<verb>[a-z]+ed|[a-z]+s)\s+(?P<np>.+)$", re.I)
-_AGENT = re.compile(r"^who\s+(?P<verb>[a-z]+ed)\s+(?P<np>.+)$", re.I)  # "Who founded Nike" -> "Nike was founded"
+_AGENT = re.compile(r"^who\s+(?P<verb>[a-z]+)\s+(?P<np>.+)$", re.I)  # "Who founded Nike" -> "Nike was founded"
 _PERSONAL_PRONOUNS = frozenset({"he", "she", "him", "his", "her"})
 _LOCATIVE = frozenset({"on", "in", "at"})
 _DOERS = frozenset({"I", "you", "we", "one", "they"})
@@ -129,6 +131,7 @@ _BY_WHOM = re.compile(
     r"\s*,?\s+and\s+by\s+whom$",
     re.I,
 )
+_IN_WHICH = re.compile(r"^(?P<first>.+?)\s*,?\s+and\s+(?P<wh>(?:in|on|at)\s+(?:which|what)\s+[a-z]+)$", re.I)
 _PAST_OF = {  # participles whose past tense differs ("When was Hamlet written and by whom?" -> "Who wrote Hamlet?")
     "written": "wrote",
     "drawn": "drew",
@@ -146,6 +149,9 @@ _PAST_OF = {  # participles whose past tense differs ("When was Hamlet written a
     "done": "did",
     "seen": "saw",
 }
+_PARTICIPLE_OF = {past: participle for participle, past in _PAST_OF.items()} | {
+    verb: verb for verb in "won built made found led held sold bought taught brought fought".split()
+}
 _DOER_OPENING = re.compile(
     r"^(?P<prefix>(?:how|what|where|when|why)\s+(?:do|does|can|could|should|would|will|did)\s+(?:I|you|we|one)"
     r"|what(?:\s+is|'s)\s+the\s+(?:best|easiest|fastest|quickest|right|safest)\s+way\s+to)\s+(?P<rest>.+)$",
@@ -154,7 +160,7 @@ _DOER_OPENING = re.compile(
 _WH_HEAD = re.compile(r"^(?P<wh>which|what)\s+(?P<head>[a-z]+)\s+(?P<verb>[a-z]+)\b", re.I)  # "Which cities have"
 _ELIDED_WH = re.compile(r"^(?P<wh>which|what)\s+(?P<verb>[a-z]+)(?P<rest>.*)$", re.I)
 _REPEATED_PREPOSITION = re.compile(  # "What is the speed of sound in air and in water?"
-    r"^(?P<prefix>.+\s(?P<prep>in|on|at|for|with|from|during|under|without))\s+"
+    r"^(?P<prefix>.+\s(?P<prep>in|on|at|of|for|with|from|to|about|during|under|without))\s+"
     r"(?P<first>(?:(?!\b(?P=prep)\b)[^,])+?),?\s+and\s+(?P=prep)\s+(?P<second>[^,]+)$",
     re.I,
 )
@@ -163,6 +169,7 @@ _AUX_SUBJECT = re.compile(  # "Can dogs eat", "Why do cats purr": a plural subje
     r"(?P<np>(?:the\s+)?[a-z]+[^s\W]s)\s+[a-z]+\b(?!s\b)",
     re.I,
 )
+_PLURAL_OF = re.compile(r"^(?:the\s+)?(?:[a-z]+\s+)?[a-z]*[^su\Wi]s\s+of\s+(?P<x>.+)$", re.I)  # "the main causes of X"
 _PRONOUN_OBJECT = re.compile(r"\b(?:it|them)\b", re.I)
 _SINGULAR_VERB = {"are": "is", "were": "was", "do": "does", "have": "has"}
 _MAKING_VERBS = frozenset(
@@ -184,7 +191,7 @@ def _subject(clause: str) -> str | None:
     words = clause.rstrip("?.!").split()
     runs, starts, current = [], [], []
     for i, word in enumerate(words):
-        if i > 0 and word[:1].isupper() and word != "I":
+        if i > 0 and word[:1].isupper() and (word != "I" or current):  # "World War I": a name, not "I"
             if not current:
                 starts.append(i)
             current.append(word.strip(",;"))
@@ -282,6 +289,8 @@ def _resolve_pronouns(clause: str, subject: str | None, plural: str | None = Non
             return plural or subject
         if word in ("it", "its") and subject is not None and subject == plural:
             return None  # "Why do cats purr and how do they do it?": "it" is not the cats
+        if word == "it" and subject is not None and (of := _PLURAL_OF.match(subject)) is not None:
+            return of.group("x")  # "What are the symptoms of flu and how is it treated?": flu
         return (person or subject) if word in _PERSONAL_PRONOUNS else subject
 
     closing = re.search(r"\b(?P<pronoun>its|his|her|their)\s+(?P<np>\w+(?:\s+\w+){0,2})(?P<end>[?.!]?)$", clause, re.I)
@@ -520,9 +529,17 @@ def _bare_wh(wh: str, first: str) -> str:
     fall?"; "Who founded Nike and when?" -> "When was Nike founded?"."""
     if _BARE_WH_REPLACES.match(first):
         return _BARE_WH_REPLACES.sub(wh, first, count=1)
-    if (match := _AGENT.match(first)) is not None:
-        return f"{wh} was {match.group('np')} {match.group('verb')}"
+    if (match := _AGENT.match(first)) is not None and (participle := _participle(match.group("verb"))) is not None:
+        return f"{wh} was {match.group('np')} {participle}"
     return wh
+
+
+def _participle(past: str) -> str | None:
+    """ "founded" -> "founded", "wrote" -> "written"; None for a word that is no past tense we know."""
+    past = past.lower()
+    if past.endswith("ed"):
+        return past
+    return _PARTICIPLE_OF.get(past)
 
 
 def _what_about(clause: str, first: str, subject: str | None) -> str:
@@ -567,9 +584,17 @@ def _by_whom(sentence: str) -> list[str] | None:
     return [_finish(match.group("first")), _finish(f"Who {verb} {match.group('np')}")]
 
 
+def _in_which(sentence: str) -> list[str] | None:
+    """ "Who discovered penicillin and in which year?" -> the question, and in which year it was done."""
+    match = _IN_WHICH.match(sentence.rstrip("?.!"))
+    if match is None:
+        return None
+    return [_finish(match.group("first")), _finish(_bare_wh(match.group("wh"), match.group("first")))]
+
+
 def _decompose_sentence(sentence: str) -> list[str]:
     sentence = sentence.strip()
-    if (asked := _by_whom(sentence)) is not None:
+    if (asked := _by_whom(sentence) or _in_which(sentence)) is not None:
         return asked
     clauses = _CLAUSE_SPLIT.split(sentence.rstrip("?.!"))
     if _KEEP_WHOLE.search(clauses[0]):  # "the difference between A and B"; a later clause keeps only itself whole
@@ -580,7 +605,7 @@ def _decompose_sentence(sentence: str) -> list[str]:
         person = _person(clauses[0])
         questions = _decompose_sentence(_finish(clauses[0]))
         for clause in clauses[1:]:
-            if clause.strip().lower() in _BARE_WH:
+            if _BARE_WH_PHRASE.match(clause.strip()):
                 clause = _bare_wh(clause.strip(), clauses[0])
             clause = _with_head(_what_about(clause, clauses[0], subject), clauses[0])
             if (frame := _EMBEDDING_FRAME.match(clauses[0])) and re.match(r"^(?:how|why|when|where|what)\b", clause):

@@ -170,6 +170,25 @@ COORDINATED_PHRASES = {
         "What is the capital of Kenya?",
         "What is the capital of Ghana?",
     ],
+    # "... and in which year?" / a bare wh-word after "Who <past tense> X": asked of X, irregular verbs too
+    "Who discovered penicillin and in which year?": [
+        "Who discovered penicillin?",
+        "In which year was penicillin discovered?",
+    ],
+    "Who wrote Hamlet and when?": ["Who wrote Hamlet?", "When was Hamlet written?"],
+    "When did Rome fall and in which century?": ["When did Rome fall?", "In which century did Rome fall?"],
+    # "it" after "the <plural> of X" is X; a Roman numeral ends a name; a repeated "of" / "to"
+    "What are the symptoms of flu and how is it treated?": ["What are the symptoms of flu?", "How is flu treated?"],
+    "What is the status of the project and when will it end?": [
+        "What is the status of the project?",
+        "When will the status of the project end?",
+    ],
+    "When did World War I start and when did it end?": ["When did World War I start?", "When did World War I end?"],
+    "What is the melting point of iron and of copper?": [
+        "What is the melting point of iron?",
+        "What is the melting point of copper?",
+    ],
+    "How do I get to Paris and to Rome?": ["How do I get to Paris?", "How do I get to Rome?"],
     # "... and by whom?": who did it
     "When was Hamlet written and by whom?": ["When was Hamlet written?", "Who wrote Hamlet?"],
     "Where was the telephone invented, and by whom?": [
