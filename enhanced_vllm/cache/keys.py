@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -99,8 +100,22 @@ def model_identity(model_config: Any) -> dict[str, Any]:
 
 
 def sampling_signature(params: Any) -> dict[str, Any]:
+    """The output-affecting fields; a float field given an int (``temperature=0``) reads as that float,
+    so ``temperature=0`` and ``temperature=0.0`` are one request."""
+    floats = _float_fields(type(params))
     fields = msgspec.structs.asdict(params)
-    return canonical({k: v for k, v in fields.items() if not k.startswith("_") and k not in DELIVERY_ONLY_FIELDS})
+    return canonical(
+        {
+            k: float(v) if k in floats and type(v) is int else v
+            for k, v in fields.items()
+            if not k.startswith("_") and k not in DELIVERY_ONLY_FIELDS
+        }
+    )
+
+
+@functools.cache
+def _float_fields(struct: type) -> frozenset[str]:
+    return frozenset(f.name for f in msgspec.structs.fields(struct) if f.type is float)
 
 
 class KeyBuilder:

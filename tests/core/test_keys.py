@@ -88,3 +88,13 @@ def test_sampled_requests_policy():
 def test_unkeyable_requests_bypass():
     assert key(prompt={"prompt": "x", "multi_modal_data": {"image": object()}}) is None
     assert key(prompt={"prompt_embeds": object()}) is None
+
+
+def test_an_int_given_for_a_float_field_is_that_float():
+    """``temperature=0`` and ``temperature=0.0`` are one request (json writes 0 and 0.0 apart)."""
+    as_int = SamplingParams(temperature=0, top_p=1, repetition_penalty=1, max_tokens=16)
+    as_float = SamplingParams(temperature=0.0, top_p=1.0, repetition_penalty=1.0, max_tokens=16)
+    assert key(params=as_int).digest == key(params=as_float).digest
+    sampled = key(params=SamplingParams(temperature=1, seed=7)).digest
+    assert sampled == key(params=SamplingParams(temperature=1.0, seed=7)).digest
+    assert sampled != key(params=SamplingParams(temperature=0.5, seed=7)).digest
