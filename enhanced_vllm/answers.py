@@ -1,7 +1,7 @@
 """Answer check: an engine's greedy output against transformers' greedy output of the same weights
 (as vLLM's own model tests, ``tests/models/utils.py`` ``check_outputs_equal``), on chat prompts of
 several shapes and lengths, and known facts in the answers. ``enhanced-vllm eval answers [--dtype D]``
-runs it on any platform (how a dtype is verified, see README "Engine dtype"); the answer tests use the
+runs it on any platform (how a dtype is verified, see docs/gpu.md "Engine dtype"); the answer tests use the
 same prompts and reference.
 """
 

@@ -88,7 +88,7 @@ class VLLMConfig(_Validated, BaseSettings):
         if args["enforce_eager"] is None:
             args["enforce_eager"] = current_platform.is_cpu()
         if args["dtype"] == "auto" and (bundled or current_platform.is_cpu()):
-            args["dtype"] = EXACT_DTYPE  # bf16 flips near-tied greedy tokens (README: "Engine dtype")
+            args["dtype"] = EXACT_DTYPE  # bf16 flips near-tied greedy tokens (docs/gpu.md: "Engine dtype")
         if current_platform.is_cpu():
             if not os.environ.get("VLLM_CPU_KVCACHE_SPACE") and args.get("kv_cache_memory_bytes") is None:
                 # an explicit KV cache size; otherwise vLLM's CPU worker refuses to start whenever
@@ -288,7 +288,7 @@ class SimilarityConfig(_Validated, BaseSettings):
     ``short_question_words`` words, the match needs ``short_question_threshold`` (None: off), because
     in a short question one changed word changes the meaning more than it moves the embedding. The
     defaults (0.8; 0.93 under 8 words) are ``OPERATING_POINTS[0.88]``, chosen on the dev sets for
-    >= 0.88 cross-validated precision (see README). Chroma runs embedded (``persistent`` at
+    >= 0.88 cross-validated precision (docs/quality.md). Chroma runs embedded (``persistent`` at
     ``chroma_path``, or ``ephemeral``) or as a server (``http``), which is how several processes share
     one semantic cache. On an exact miss the engine starts at once and the semantic lookup races it:
     the lookup wins if it answers before the engine's first output plus ``max_hold_ms`` (0: no delay
