@@ -143,9 +143,9 @@ def test_clear_by_tenant(cache):
 
 def test_persistence_across_restart(tmp_path):
     path = tmp_path / "persist"
-    SemanticCache(SimilarityConfig(chroma_mode="persistent", chroma_path=path)).store_sync(
-        "How do I learn Python quickly?", "Practice daily.", "s", "t"
-    )
+    first = SemanticCache(SimilarityConfig(chroma_mode="persistent", chroma_path=path))
+    first.store_sync("How do I learn Python quickly?", "Practice daily.", "s", "t")
+    first.close()  # the first process's store is gone, as in a restart
     script = textwrap.dedent(
         f"""
         from enhanced_vllm import SimilarityConfig
