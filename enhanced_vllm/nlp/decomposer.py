@@ -68,8 +68,6 @@ _VERB_PHRASES = re.compile(
 _ARTICLE = re.compile(r"^(?:the|a|an)\s", re.I)
 _DETERMINER = re.compile(r"^(?:the|a|an|its|their|his|her|this|that|these|those|my|your|our)\b", re.I)
 _BARE_WH = ("why", "how", "where", "when")
-# a bare wh-word or "in which year" after a first clause: asked of that clause
-_BARE_WH_PHRASE = re.compile(r"^(?:why|how|where|when|(?:in|on|at)\s+(?:which|what)\s+[a-z]+)$", re.I)
 _BARE_WH_REPLACES = re.compile(rf"^(?:{'|'.join(_BARE_WH)})\b", re.I)  # the first clause's own wh-word
 _WHAT_ABOUT = re.compile(r"^(?:what|how)\s+about\s+(?P<entity>.+)$", re.I)  # "... and what about Peru?"
 _COPULA_NP = re.compile(r"^(?:what|who)\s+(?:is|are|was|were)\s+(?P<np>.+)$", re.I)  # "What is machine learning"
@@ -605,7 +603,7 @@ def _decompose_sentence(sentence: str) -> list[str]:
         person = _person(clauses[0])
         questions = _decompose_sentence(_finish(clauses[0]))
         for clause in clauses[1:]:
-            if _BARE_WH_PHRASE.match(clause.strip()):
+            if clause.strip().lower() in _BARE_WH:
                 clause = _bare_wh(clause.strip(), clauses[0])
             clause = _with_head(_what_about(clause, clauses[0], subject), clauses[0])
             if (frame := _EMBEDDING_FRAME.match(clauses[0])) and re.match(r"^(?:how|why|when|where|what)\b", clause):
