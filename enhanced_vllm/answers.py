@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from enhanced_vllm.progress import progress
+
 MAX_TOKENS = 32  # generated; the first COMPARED_TOKENS must equal the reference (vLLM's model tests)
 COMPARED_TOKENS = 16
 
@@ -106,7 +108,7 @@ def _references(model_dir: str) -> dict[str, Reference]:
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
     result = {}
-    for name, messages in all_conversations().items():
+    for name, messages in progress(all_conversations().items(), desc="reference answers (transformers)"):
         prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         prompt_ids = tokenizer(prompt).input_ids
         with torch.no_grad():
@@ -138,7 +140,7 @@ async def check_engine(llm: Any) -> dict[str, Any]:
     params = SamplingParams(temperature=0, max_tokens=MAX_TOKENS)
     matched, facts_found, mismatches = 0, 0, []
     refs = references(llm.model_config.model)
-    for name, ref in refs.items():
+    for name, ref in progress(refs.items(), desc="engine answers"):
         output = [o async for o in llm.generate(ref.prompt, params, uuid.uuid4().hex)][-1]
         completion = output.outputs[0]
         if list(output.prompt_token_ids) == ref.prompt_token_ids and outputs_equal(ref, completion.token_ids):

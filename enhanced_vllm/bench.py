@@ -22,6 +22,7 @@ from vllm.v1.engine.async_llm import AsyncLLM
 from enhanced_vllm.config import CacheConfig, CacheType, HandlerConfig, SimilarityConfig, VLLMConfig
 from enhanced_vllm.engine import EnhancedAsyncLLM
 from enhanced_vllm.local_redis import LocalRedisServer
+from enhanced_vllm.progress import progress
 
 LATENCY_PROMPTS = 20
 THROUGHPUT_BATCH = 16
@@ -92,6 +93,12 @@ async def run_cache_bench(rounds: int = 3, dtype: str = "auto") -> dict[str, Any
 
 
 async def _measure(llm: EnhancedAsyncLLM, rounds: int) -> dict[str, Any]:
+    """The figures of ``bench cache`` on ``llm`` (also called so by the GPU pack's script)."""
+    with progress(total=rounds + 3, desc="bench cache", unit="step") as bar:
+        return await _measure_steps(llm, rounds, bar)
+
+
+async def _measure_steps(llm: EnhancedAsyncLLM, rounds: int, bar: Any) -> dict[str, Any]:
     params = SamplingParams(temperature=0, max_tokens=32, ignore_eos=True)
     await _throughput(llm, _plain, params)  # warm-up
 
@@ -104,6 +111,7 @@ async def _measure(llm: EnhancedAsyncLLM, rounds: int) -> dict[str, Any]:
         llm.memory.clear()
         redis_hit.append(await _timed(_enhanced, llm, p, params))
     levels_seen = dict(llm.stats.hits)
+    bar.update()
 
     # The cache pipeline's own cost (NLP off) against plain AsyncLLM, alternating order; then NLP on
     # against off, alternating; plain vs all features follows from the two.
@@ -119,6 +127,7 @@ async def _measure(llm: EnhancedAsyncLLM, rounds: int) -> dict[str, Any]:
         for samples, config in ((nlp_on, with_nlp), (nlp_off, without_nlp))[:: 1 if i % 2 else -1]:
             llm.handler_config = config
             samples.append(await _throughput(llm, _enhanced, params))
+        bar.update()
     llm.handler_config = with_nlp
 
     burst_params = SamplingParams(temperature=0, max_tokens=32, output_kind=RequestOutputKind.DELTA)
@@ -126,9 +135,11 @@ async def _measure(llm: EnhancedAsyncLLM, rounds: int) -> dict[str, Any]:
     burst_prompt = _prompt(f"burst-{uuid.uuid4().hex[:6]}")
     await asyncio.gather(*(_enhanced(llm, burst_prompt, burst_params) for _ in range(BURST)))
     burst_engine_requests = llm.stats.events["engine_requests"] - before
+    bar.update()
 
     miss_p50, l1_p50 = _ms_p50(miss), _ms_p50(l1_hit)
     semantic = await _measure_semantic(llm, params, rounds)
+    bar.update()
     if "semantic_hit_ms_p50" in semantic:
         semantic["semantic_time_saved"] = round(1 - semantic["semantic_hit_ms_p50"] / miss_p50, 5)
     return {

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from enhanced_vllm.config import SimilarityConfig
+from enhanced_vllm.progress import progress
 from enhanced_vllm.semantic import operating_point
 from enhanced_vllm.semantic.cache import SemanticCache
 
@@ -67,12 +68,13 @@ def evaluate_paraphrase(
         store=production.store,
     )
     namespaces = [f"pair-{i}" for i in range(len(rows))]
-    for row, namespace in zip(rows, namespaces, strict=True):
+    for row, namespace in progress(zip(rows, namespaces, strict=True), total=len(rows), desc="storing q1"):
         production.store_sync(row["q1"], "dummy answer", namespace, namespace)
     results = {}
     for name, cache in (("production", production), ("baseline", baseline)):
         hits, lookup_ms = [], []
-        for row, namespace in zip(rows, namespaces, strict=True):
+        pairs = zip(rows, namespaces, strict=True)
+        for row, namespace in progress(pairs, total=len(rows), desc=f"{name} lookups of q2"):
             started = time.perf_counter()
             hits.append(cache.lookup_sync(row["q2"], namespace) is not None)
             lookup_ms.append((time.perf_counter() - started) * 1000)

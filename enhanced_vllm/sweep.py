@@ -23,6 +23,7 @@ from enhanced_vllm.config import HandlerConfig, SimilarityConfig, VLLMConfig
 from enhanced_vllm.engine import EnhancedAsyncLLM
 from enhanced_vllm.errors import ConfigError
 from enhanced_vllm.loopwatch import LoopWatch
+from enhanced_vllm.progress import progress
 
 CONFIGS = {
     "exact": HandlerConfig(features={"enable_similarity_search": False, "enable_nlp_enhancement": False}),
@@ -89,11 +90,14 @@ async def sweep(
     model = llm.model_config.model
     rows = [{"model": model, "concurrency": c, "tokens": tokens, "rounds": rounds} for c in concurrencies]
     cache_config = llm.cache_config
-    with tempfile.TemporaryDirectory() as chroma_dir:
-        for name in configs or list(CONFIGS):
+    names = configs or list(CONFIGS)
+    bar = progress(total=len(names) * len(rows), desc="sweep", unit="point")
+    with tempfile.TemporaryDirectory() as chroma_dir, bar:
+        for name in names:
             handler_config, similarity = _config(name)
             llm.configure(cache_config, handler_config, SimilarityConfig(chroma_path=chroma_dir, **similarity))
             for row in rows:
+                bar.set_postfix_str(f"{name} at concurrency {row['concurrency']}")
                 concurrency = row["concurrency"]
                 for call in (_plain, _enhanced):  # warm-up
                     await _throughput(llm, call, params, concurrency)
@@ -121,6 +125,7 @@ async def sweep(
                         },
                     }
                 )
+                bar.update()
     llm.configure(cache_config, CONFIGS["exact"])
     return rows
 

@@ -22,7 +22,7 @@ async def run_cache_command(
     try:
         await llm.follow_epoch()
         if action == "import":
-            return (await import_entries(llm, read_jsonl(path), as_chat, progress=True)).as_dict()
+            return (await import_entries(llm, read_jsonl(path), as_chat)).as_dict()
         if action == "export":
             return {"exported": write_jsonl(export_entries(llm), path), "file": path}
         if action == "stats":

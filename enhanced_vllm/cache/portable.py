@@ -31,6 +31,7 @@ from vllm.outputs import CompletionOutput, RequestOutput
 
 from enhanced_vllm.cache import codec
 from enhanced_vllm.cache.keys import CacheKey
+from enhanced_vllm.progress import progress
 
 if TYPE_CHECKING:
     from enhanced_vllm.engine import EnhancedAsyncLLM
@@ -140,7 +141,7 @@ def _prepare(llm: EnhancedAsyncLLM, line: int, row: Any, as_chat: bool) -> _Prep
 
 
 async def import_entries(
-    llm: EnhancedAsyncLLM, rows: Iterable[tuple[int, Any]], as_chat: bool = True, progress: bool = False
+    llm: EnhancedAsyncLLM, rows: Iterable[tuple[int, Any]], as_chat: bool = True
 ) -> ImportReport:
     """Import (line number, row) pairs (see :func:`read_jsonl`) into ``llm``'s levels."""
     report = ImportReport()
@@ -152,37 +153,30 @@ async def import_entries(
             report.errors.append((line, str(exc)))
     semantic = llm.semantic
     written: set[str] = set()  # semantic ids of this import (a row given twice is written once)
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(prepared), desc="importing", unit="entry")
-    for start in range(0, len(prepared), EMBED_BATCH):
-        batch = prepared[start : start + EMBED_BATCH]
-        fresh_semantic = []
-        for item in batch:
-            in_exact = llm.memory.lookup(item.key.digest) is not None or (
-                llm.redis is not None and await llm.redis.lookup(item.key.tenant, item.key.digest) is not None
-            )
-            entry_id = _entry_id(item.key)
-            needs_semantic = bool(semantic is not None and item.key.prompt_text) and entry_id not in written
-            if needs_semantic:
-                written.add(entry_id)
-                needs_semantic = entry_id not in semantic.store.index
-            if not in_exact:
-                llm.exact.store(item.key, item.blob)
-            if needs_semantic:
-                fresh_semantic.append(item)
-            if in_exact and not needs_semantic:
-                report.already_present += 1
-            else:
-                report.imported += 1
-        if fresh_semantic:
-            await asyncio.to_thread(_store_semantic, llm, fresh_semantic)
-        if bar is not None:
+    with progress(total=len(prepared), desc="importing", unit="entry") as bar:
+        for start in range(0, len(prepared), EMBED_BATCH):
+            batch = prepared[start : start + EMBED_BATCH]
+            fresh_semantic = []
+            for item in batch:
+                in_exact = llm.memory.lookup(item.key.digest) is not None or (
+                    llm.redis is not None and await llm.redis.lookup(item.key.tenant, item.key.digest) is not None
+                )
+                entry_id = _entry_id(item.key)
+                needs_semantic = bool(semantic is not None and item.key.prompt_text) and entry_id not in written
+                if needs_semantic:
+                    written.add(entry_id)
+                    needs_semantic = entry_id not in semantic.store.index
+                if not in_exact:
+                    llm.exact.store(item.key, item.blob)
+                if needs_semantic:
+                    fresh_semantic.append(item)
+                if in_exact and not needs_semantic:
+                    report.already_present += 1
+                else:
+                    report.imported += 1
+            if fresh_semantic:
+                await asyncio.to_thread(_store_semantic, llm, fresh_semantic)
             bar.update(len(batch))
-    if bar is not None:
-        bar.close()
     await llm.flush_cache_writes()
     return report
 

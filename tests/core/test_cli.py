@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
+import io
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from enhanced_vllm.cli import build_parser
+from enhanced_vllm.progress import progress
 
 CLI = str(Path(sys.executable).with_name("enhanced-vllm"))
 
@@ -46,3 +51,44 @@ def test_demo_answers_correctly_from_every_level(tmp_path):
     assert all("Paris" in answer for answer in answers[:3]) and "Paris" in answers[4] and "Tokyo" in answers[5]
     assert "the guard refused 'How long is the flight from London to New York?': direction differs" in demo.stdout
     assert "2 parts" in demo.stdout and "What is the capital of Japan?" in demo.stdout
+
+
+def _every_command(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
+    """(argv prefix, parser) for the parser and each sub-command below it."""
+    yield path, parser
+    for action in parser._actions:  # argparse keeps sub-parsers only here
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _every_command(sub, (*path, name))
+
+
+def test_every_command_has_a_plain_help_with_each_option_explained():
+    commands = list(_every_command(build_parser()))
+    assert len(commands) == 18  # enhanced-vllm, 7 commands, 3 + 3 + 4 below bench / eval / cache
+    for path, parser in commands:
+        text = parser.format_help()
+        assert parser.description and parser.description.split("\n\n")[0].endswith("."), path
+        assert "``" not in text and ":class:" not in text, path  # no reStructuredText on a terminal
+        unexplained = [a.dest for a in parser._actions if not a.help and not isinstance(a, argparse._SubParsersAction)]
+        assert not unexplained, (path, unexplained)
+
+
+def test_help_runs_for_a_nested_command_without_starting_anything():
+    shown = subprocess.run([CLI, "bench", "sweep", "--help"], capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0 and "--engine-args" in shown.stdout and "--tenant" not in shown.stdout
+    wrong = subprocess.run([CLI, "eval", "decompose"], capture_output=True, text=True, timeout=60)
+    assert wrong.returncode == 2 and "--data" in wrong.stderr  # a clear usage error, not a traceback
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bars_show_on_a_terminal_only():
+    shown, piped = _Terminal(), io.StringIO()
+    for stream in (shown, piped):
+        with progress(total=3, desc="importing", unit="entry", file=stream) as bar:
+            bar.update(3)
+    assert "importing:" in shown.getvalue() and "/3 [" in shown.getvalue()
+    assert piped.getvalue() == ""
