@@ -24,10 +24,18 @@ Handled, per sentence:
   and Amazon founded?" -> "When was Google founded?", the verb agreeing), objects of any verb ("Who
   directed Titanic and Avatar?"), of a preposition ("How many calories are in an apple and a
   banana?"), lists of three or more;
-- "What's" lists keep their "What's"; "; " between two questions separates them.
+- coordinated superlatives: "What are the largest and smallest countries in Europe?" -> one question
+  each, singular; "or" between verbs after where / how / when ("Where can I rent or buy a bike?");
+- "What's" lists keep their "What's"; "; " and ", but (more importantly)" between two questions
+  separate them.
+Across sentences: pronouns as across clauses, "What about X?" asks the previous question of X, "one"
+stands for the first question's "a N", "also" / "too" are dropped, and a statement that only sets the
+scene ("Tesla makes cars.") is left out unless a pronoun still needs it.
 Conjunctions: and, as well as, along with, plus, "&", and comma lists. Kept whole: questions that
-only look compound ("difference between A and B", "A vs B", titles such as "Pride and Prejudice"
-(two capitalised common nouns), fixed pairs such as "rock and roll" or "supply and demand").
+only look compound ("difference between A and B", "A vs B", "in common", titles such as "Pride and
+Prejudice" (two capitalised common nouns), fixed pairs such as "rock and roll" or "supply and demand",
+one name after a singular verb ("Where is Procter and Gamble headquartered?"), the subjects of a shared
+event ("When did Exxon and Mobil merge?"), a choice ("Should I rent or buy a house?")).
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ _SENTENCE_END = re.compile(r"(?<=[?.!])\s+(?=[A-Z])")
 _CONJ = r"(?:and also|and|as well as|along with|plus|&)"
 _LIST_SEPARATOR = re.compile(rf"\s*,\s*(?:{_CONJ}\s+)?|\s+{_CONJ}\s+", re.I)
 _KEEP_WHOLE = re.compile(
-    r"\b(?:between|vs\.?|versus|differ(?:ence|ences|ent)?|similarit(?:y|ies)|relationship|both"
+    r"\b(?:between|vs\.?|versus|differ(?:ence|ences|ent)?|similarit(?:y|ies)|relationship|both|in common|alike"
     r"|balanc(?:e|ing)|combin(?:e|ing)|juggl(?:e|ing)|reconcil(?:e|ing))\b",  # "balance work and family": one thing
     re.I,
 )
@@ -48,7 +56,9 @@ _CLAUSE_START = (
     r"(?:when|where|who|whom|whose|what|which|why|how|is|are|was|were|did|does|do|can|could|should|will|would|has|have"
     rf"|{_IMPERATIVE})"
 )
-_CLAUSE_SPLIT = re.compile(rf"\s*,?\s+{_CONJ}\s+(?={_CLAUSE_START}\b)", re.I)
+_CLAUSE_SPLIT = re.compile(  # "... and when did ...", "..., but (more importantly,) why was ..."
+    rf"\s*,?\s+(?:{_CONJ}|but(?:\s+(?:more\s+importantly|also))?\s*,?)\s+(?={_CLAUSE_START}\b)", re.I
+)
 _NP_PREFIX = re.compile(
     r"^(?P<wh>what|who|which)(?:\s+(?P<cop>is|are|was|were)|(?P<contracted>'s))\s+(?P<body>.+)$"
     r"|^(?P<verb>compare|tell me|give me|list|name|show me|find|explain|describe)\s+(?P<body2>.+)$",
@@ -58,8 +68,11 @@ _PARTICLE = r"(?:\s+(?:up|down|out|in|off|back|over))?"  # phrasal verbs: "set u
 _VERB = rf"[a-z]+{_PARTICLE}"
 _DOER = r"(?P<prefix>.*?\b(?:I|you|we|one|to|can|should))"
 _VERB_COORDINATION = re.compile(
-    rf"^{_DOER}\s+(?P<verbs>{_VERB}(?:\s*,\s*{_VERB})*\s*,?\s+{_CONJ}\s+{_VERB})\s+(?P<object>.+)$"
+    rf"^{_DOER}\s+(?P<verbs>{_VERB}(?:\s*,\s*{_VERB})*\s*,?\s+(?P<conj>{_CONJ}|or)\s+{_VERB})\s+(?P<object>.+)$"
 )
+_VERB_SEPARATOR = re.compile(rf"\s*,\s*(?:(?:{_CONJ}|or)\s+)?|\s+(?:{_CONJ}|or)\s+", re.I)
+# "Where can I buy or rent a tuxedo?" asks two things; "Is it better to rent or buy?", "Should I ..." one choice
+_ALTERNATIVES_ASKED = re.compile(r"^(?:where|how|when)\b(?!.*\b(?:better|worse|rather|whether|cheaper)\b)", re.I)
 # "How do I install Docker and configure it?": the second verb's pronoun is the first verb's object
 _VERB_PHRASES = re.compile(
     rf"^{_DOER}\s+(?P<first>{_VERB})\s+(?P<object>.+?)\s*,?\s+(?:and then|and|then)\s+"
@@ -70,7 +83,7 @@ _DETERMINER = re.compile(r"^(?:the|a|an|its|their|his|her|this|that|these|those|
 _BARE_WH = ("why", "how", "where", "when")
 _BARE_WH_REPLACES = re.compile(rf"^(?:{'|'.join(_BARE_WH)})\b", re.I)  # the first clause's own wh-word
 _WHAT_ABOUT = re.compile(r"^(?:what|how)\s+about\s+(?P<entity>.+)$", re.I)  # "... and what about Peru?"
-_COPULA_NP = re.compile(r"^(?:what|who)\s+(?:is|are|was|were)\s+(?P<np>.+)$", re.I)  # "What is machine learning"
+_COPULA_NP = re.compile(r"^(?:what|who)(?:\s+(?:is|are|was|were)|'s)\s+(?P<np>.+)$", re.I)  # "What is machine learning"
 # "Where can I buy a laptop": what a later "it" means is the doer's object
 _DOER_OBJECT = re.compile(
     r"^(?:how|where|when|why|what)\s+(?:can|do|should|could|would|will|did)\s+(?:I|you|we|one)\s+[a-z]+\s+(?P<np>.+)$",
@@ -115,13 +128,15 @@ _POSSESSIVES = frozenset({"its", "his", "their"})
 _PLURAL_PRONOUNS = frozenset({"they", "them", "their"})
 _PLURAL_PRONOUN = re.compile(rf"\b(?:{'|'.join(_PLURAL_PRONOUNS)})\b", re.I)
 _LEADING_POSSESSIVE = re.compile(r"^(?:its|his|her)\s+", re.I)  # "their" may point back to a plural head
+_OWNER = re.compile(r"^(?P<owner>(?:the\s+)?[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*'s)\s")  # "George Washington's"
 _NP_TAGS = frozenset({"DET", "ADJ", "NOUN", "PROPN", "NUM"})
 _HEAD_TAGS = frozenset({"NOUN", "PROPN"})
 # pairs that name one thing: never split
 _FIXED_PAIRS = re.compile(
     r"\b(?:rock and roll|salt and pepper|bread and butter|fish and chips|pros and cons|trial and error"
     r"|research and development|supply and demand|law and order|black and white|rhythm and blues"
-    r"|arts and crafts|macaroni and cheese|mac and cheese|peanut butter and jelly|ups and downs)\b",
+    r"|arts and crafts|macaroni and cheese|mac and cheese|peanut butter and jelly|ups and downs"
+    r"|romeo and juliet|antony and cleopatra|tristan and isolde|hansel and gretel|jekyll and hyde)\b",  # titles
     re.I,
 )
 _BY_WHOM = re.compile(
@@ -169,7 +184,19 @@ _AUX_SUBJECT = re.compile(  # "Can dogs eat", "Why do cats purr": a plural subje
 )
 _PLURAL_OF = re.compile(r"^(?:the\s+)?(?:[a-z]+\s+)?[a-z]*[^su\Wi]s\s+of\s+(?P<x>.+)$", re.I)  # "the main causes of X"
 _PRONOUN_OBJECT = re.compile(r"\b(?:it|them)\b", re.I)
+_UNRESOLVED = re.compile(r"\b(?:it|they|them|he|she|him|her|its|their|his)\b", re.I)  # a pronoun left as it was
+_ALSO = re.compile(r"\s*,?\s+too(?=[?.!]?$)|\balso\s+", re.I)  # "does it also offer ...", "... too?": the repetition
+_ONE = re.compile(r"\b(?P<before>\w+)\s+one(?=[?.!]?$)", re.I)  # a closing "one", unless "which one", "the one"
+_ONE_DETERMINERS = frozenset("which this that each every any another no the".split())
+_INDEFINITE = re.compile(r"^(?:an?)\s", re.I)
 _SINGULAR_VERB = {"are": "is", "were": "was", "do": "does", "have": "has"}
+_SINGULAR_AUXILIARIES = frozenset(_SINGULAR_VERB.values())
+_SUPERLATIVES = frozenset("best worst most least first last".split())
+_THE_COORDINATED = re.compile(r"\bthe\s+\w+,?\s+(?:\w+,?\s+)*(?:and|or)\s", re.I)  # "the hottest and coldest"
+_RECIPROCAL_VERBS = frozenset(  # done together: coordinated subjects of these name one event
+    "meet met marry married divorce divorced break broke split merge merged collaborate collaborated team teamed"
+    " fight fought".split()
+)
 _MAKING_VERBS = frozenset(
     "wrote write writes written read directed direct filmed composed painted sang sung published authored starred"
     " watched watch saw recorded".split()
@@ -319,6 +346,12 @@ def _copula(phrase: str, past: bool) -> str:
 
 def _noun_phrases(conjuncts: list[str]) -> list[str] | None:
     """Complete each conjunct: share a trailing "of X" (attributes) or a leading "the A of" (entities)."""
+    later_possessive = all(_LEADING_POSSESSIVE.match(c) for c in conjuncts[1:])
+    if later_possessive and (owner := _OWNER.match(conjuncts[0])):  # "Scotland's national animal as well as its ..."
+        return [conjuncts[0]] + [_LEADING_POSSESSIVE.sub(f"{owner.group('owner')} ", c) for c in conjuncts[1:]]
+    if later_possessive and " of " in conjuncts[0]:  # "the boiling point of water along with its freezing point"
+        tail = conjuncts[0][conjuncts[0].rindex(" of ") :]
+        return [conjuncts[0]] + [_LEADING_POSSESSIVE.sub("the ", c) + tail for c in conjuncts[1:]]
     tails = [_entity_tail(c) for c in conjuncts]
     if tails[-1] and not any(tails[:-1]):  # "the capital, the currency and the GDP of Mexico"
         if not all(_DETERMINER.match(c) for c in conjuncts[:-1]) and not _DETERMINER.match(conjuncts[-1]):
@@ -334,9 +367,6 @@ def _noun_phrases(conjuncts: list[str]) -> list[str] | None:
     if tails[0] and all(_ARTICLE.match(c) and " of " not in c for c in conjuncts[1:]):  # "the area of X and the GDP"
         tail = conjuncts[0][tails[0].start() :]
         return [conjuncts[0]] + [c + tail for c in conjuncts[1:]]
-    if tails[0] and all(_LEADING_POSSESSIVE.match(c) for c in conjuncts[1:]):  # "the area of Peru and its GDP"
-        tail = conjuncts[0][tails[0].start() :]
-        return [conjuncts[0]] + [_LEADING_POSSESSIVE.sub("the ", c) + tail for c in conjuncts[1:]]
     if all(tails):  # "the GDP of India as well as the area of Peru"
         return conjuncts
     if " of " in conjuncts[-1] and not any(" of " in c for c in conjuncts[:-1]) and _DETERMINER.match(conjuncts[0]):
@@ -395,8 +425,10 @@ def _split_verbs(sentence: str) -> list[str] | None:
     match = _VERB_COORDINATION.match(sentence)
     if not match:
         return None
-    verbs = [v for v in _LIST_SEPARATOR.split(match.group("verbs")) if v]
-    if len(verbs) < 2 or any(v.lower() in _NOT_VERBS for v in verbs):
+    if match.group("conj").lower() == "or" and not _ALTERNATIVES_ASKED.match(sentence):
+        return None
+    verbs = [v for v in _VERB_SEPARATOR.split(match.group("verbs")) if v]
+    if len(verbs) < 2 or any(v.lower() in _NOT_VERBS or v.lower() in _AUXILIARIES for v in verbs):
         return None
     return [_finish(f"{match.group('prefix')} {verb} {match.group('object')}") for verb in verbs]
 
@@ -417,8 +449,14 @@ def _conjunct_bounds(words: list[str], tags: list[str], conjunction: int) -> lis
     def of_between_names(i: int) -> bool:
         return words[i] == "of" and 0 < i < len(words) - 1 and words[i - 1][:1].isupper() and words[i + 1][:1].isupper()
 
+    def in_last(i: int) -> bool:  # a name after "and" ends with its capitalised words: "Ireland part of ..."
+        if name_follows and not (words[i][:1].isupper() or of_between_names(i)):
+            return False
+        return tags[i] in _NP_TAGS or of_between_names(i)
+
+    name_follows = conjunction + 1 < len(words) and words[conjunction + 1][:1].isupper()
     end = conjunction + 1
-    while end < len(words) and (tags[end] in _NP_TAGS or of_between_names(end)) and not words[end - 1].endswith(","):
+    while end < len(words) and in_last(end) and not words[end - 1].endswith(","):
         end += 1
     last = range(conjunction + 1, end)
     if not last or not _HEAD_TAGS.intersection(tags[i] for i in last):
@@ -428,7 +466,7 @@ def _conjunct_bounds(words: list[str], tags: list[str], conjunction: int) -> lis
 
     def fits(i: int) -> bool:  # word i may belong to a conjunct before the "and"
         if named:
-            return words[i][:1].isupper() or of_between_names(i) or tags[i] == "DET"
+            return (words[i][:1].isupper() and tags[i] in _NP_TAGS) or of_between_names(i) or tags[i] == "DET"
         return tags[i] in _NP_TAGS and (determined or tags[i] != "DET")
 
     bounds, stop = [(conjunction + 1, end)], conjunction
@@ -464,6 +502,14 @@ def _is_title(phrases: list[list[str]], before: str, tags: list[str]) -> bool:
     return before.lower() in _MAKING_VERBS and nouns
 
 
+def _name_tag(i: int, word: str, tag: str) -> str:
+    """The tagger's tag, except that a capitalised word inside the sentence ("Where were Mozart and
+    Beethoven born": VERB by the tagger) or one like "iPhone" is a name."""
+    if tag != "PROPN" and word != "I" and ((i > 0 and word[:1].isupper()) or any(c.isupper() for c in word[1:])):
+        return "PROPN"
+    return tag
+
+
 def _split_coordinated_phrases(sentence: str) -> list[str] | None:
     """ "When were Google and Amazon founded?" -> one question per coordinated noun phrase."""
     from enhanced_vllm.nlp.resources import pos_tagger
@@ -473,13 +519,17 @@ def _split_coordinated_phrases(sentence: str) -> list[str] | None:
     if len(conjunctions) != 1 or _FIXED_PAIRS.search(sentence):
         return None
     clean = [w.strip(",") for w in words]
-    tags = [tag for _, tag in pos_tagger().tag(clean)]
+    tags = [_name_tag(i, word, tag) for i, (word, tag) in enumerate(pos_tagger().tag(clean))]
     if (bounds := _conjunct_bounds(words, tags, conjunctions[0])) is None:
         return None
     phrases = [clean[a:b] for a, b in bounds]
     prefix, suffix = clean[: bounds[0][0]], clean[bounds[-1][1] :]
     if _is_title(phrases, prefix[-1], [tags[a] for a, _ in bounds]):
         return None
+    if prefix[-1].lower() in _SINGULAR_AUXILIARIES and suffix and all(p[0][:1].isupper() for p in phrases):
+        return None  # "Where is Marks and Spencer headquartered?": a singular verb, so one name
+    if suffix and suffix[0].lower() in _RECIPROCAL_VERBS:
+        return None  # "When did Simon and Garfunkel break up?": one event of both
     questions = []
     verb = prefix[-1].lower()
     for phrase in phrases:
@@ -488,6 +538,53 @@ def _split_coordinated_phrases(sentence: str) -> list[str] | None:
         lead = [*prefix[:-1], _SINGULAR_VERB[verb]] if singular and verb in _SINGULAR_VERB else prefix
         questions.append(_finish(" ".join([*lead, *phrase, *suffix])))
     return questions
+
+
+def _superlative(word: str, tag: str) -> bool:
+    """After "the": "hottest", "best" (which the tagger may read as an adverb)."""
+    return word.lower() in _SUPERLATIVES or (tag == "ADJ" and word.lower().endswith("est"))
+
+
+def _singular_noun(word: str) -> str:
+    """ "planets" -> "planet", "cities" -> "city", "beaches" -> "beach"."""
+    lower = word.lower()
+    if lower.endswith("ies"):
+        return word[:-3] + "y"
+    if lower.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    return word[:-1] if lower.endswith("s") and not lower.endswith(("ss", "us", "is")) else word
+
+
+def _split_superlatives(sentence: str) -> list[str] | None:
+    """ "What are the hottest and coldest planets?" -> "What is the hottest planet?", ...: one question
+    per coordinated superlative, the noun and the verb singular (each picks one)."""
+    from enhanced_vllm.nlp.resources import pos_tagger
+
+    if not _THE_COORDINATED.search(sentence):
+        return None
+    words = sentence.split()
+    tags = [tag for _, tag in pos_tagger().tag([w.strip(",") for w in words])]
+    conjunctions = [i for i, word in enumerate(words) if word.lower() in ("and", "or")]
+    if len(conjunctions) != 1 or not 0 < conjunctions[0] < len(words) - 2:
+        return None
+    at = conjunctions[0]
+    first = at - 1
+    while first > 0 and words[first - 1].endswith(",") and _superlative(words[first - 1].strip(","), tags[first - 1]):
+        first -= 1
+    adjectives = [w.strip(",") for w in words[first:at]] + [words[at + 1]]
+    if first == 0 or words[first - 1].lower() != "the" or not all(
+        _superlative(w, t) for w, t in zip(adjectives, [*tags[first:at], tags[at + 1]], strict=True)
+    ):
+        return None
+    rest = words[at + 2 :]
+    head = next((k for k, tag in enumerate(tags[at + 2 :]) if tag == "NOUN" and rest[k].islower()), None)
+    prefix = words[:first]
+    if head is not None and (verb := prefix[-2].lower() if len(prefix) > 1 else "") in _SINGULAR_VERB:
+        singular = _singular_noun(rest[head])
+        if singular != rest[head]:
+            prefix = [*prefix[:-2], _SINGULAR_VERB[verb], prefix[-1]]
+            rest = [*rest[:head], singular, *rest[head + 1 :]]
+    return [_finish(" ".join([*prefix, adjective, *rest])) for adjective in adjectives]
 
 
 def _starts_verb_phrase(words: list[str], tags: list[str], i: int) -> bool:
@@ -590,6 +687,67 @@ def _in_which(sentence: str) -> list[str] | None:
     return [_finish(match.group("first")), _finish(_bare_wh(match.group("wh"), match.group("first")))]
 
 
+def _indefinite(clause: str) -> str | None:
+    """ "What is a Roth IRA", "Where can I buy a used car": the "a N" a later "one" stands for."""
+    for pattern in (_COPULA_NP, _DOER_OBJECT):
+        if (match := pattern.match(clause.rstrip("?.!"))) is not None and _INDEFINITE.match(match.group("np")):
+            return match.group("np")
+    return None
+
+
+def _standalone(later: str, first: str) -> str:
+    """A later clause or sentence on its own: "one" as the first one's "a N" ("... and should I open
+    one?" -> "should I open a Roth IRA?"), and without the "also" / "too" that tied it to the first."""
+    if (thing := _indefinite(first)) is not None:
+        later = _ONE.sub(
+            lambda m: m.group(0) if m.group("before").lower() in _ONE_DETERMINERS else f"{m.group('before')} {thing}",
+            later,
+        )
+    return _ALSO.sub("", later)
+
+
+def _what_about_sentence(sentence: str, previous: str) -> str:
+    """ "Can dogs eat grapes? What about chocolate?": the previous question about the new thing,
+    which takes the place of the previous one's only name (a name) or its last noun (a common noun)."""
+    from enhanced_vllm.nlp.resources import pos_tagger
+
+    match = _WHAT_ABOUT.match(sentence.rstrip("?.!").strip())
+    if match is None:
+        return sentence
+    entity, words = match.group("entity"), previous.rstrip("?.!").split()
+    article = entity.lower().startswith("the ")  # "What about the Prado?" replaces "the Louvre"
+    if entity.split()[-1][:1].isupper():
+        names = [i for i in range(1, len(words)) if words[i][:1].isupper() and (i == 1 or words[i - 1].islower())]
+        if len(names) > 1:  # "Is Norway in the EU? What about Sweden?": a bare name replaces a bare name
+            names = [i for i in names if (words[i - 1].lower() == "the") == article]
+        if len(names) != 1:  # "Did Obama meet Putin? What about Macron?": which one it replaces is unclear
+            return sentence
+        start = end = names[0]
+        while end + 1 < len(words) and words[end + 1][:1].isupper():
+            end += 1
+        start -= article and words[start - 1].lower() == "the"
+        return _finish(" ".join([*words[:start], entity, *words[end + 1 :]]))
+    tags = [tag for _, tag in pos_tagger().tag(words)]
+    nouns = [i for i, (word, tag) in enumerate(zip(words, tags, strict=True)) if tag == "NOUN" and word.islower()]
+    if not nouns or nouns[-1] != len(words) - 1:  # only a closing object is replaced
+        return sentence
+    start = nouns[-1]
+    while start > 0 and tags[start - 1] in ("NOUN", "ADJ", "DET") and words[start - 1].islower():
+        start -= 1
+    return _finish(" ".join([*words[:start], entity]))
+
+
+def _is_statement(sentence: str) -> bool:
+    """ "I'm reading about Nelson Mandela.": context for the questions after it, not a question (nor a
+    request: "Give an example." opens with a verb)."""
+    from enhanced_vllm.nlp.resources import pos_tagger
+
+    words = sentence.split()
+    if not sentence.rstrip().endswith(".") or _IMPERATIVE_START.match(sentence.strip()):
+        return False
+    return pos_tagger().tag(words[:1])[0][1] != "VERB"
+
+
 def _decompose_sentence(sentence: str) -> list[str]:
     sentence = sentence.strip()
     if (asked := _by_whom(sentence) or _in_which(sentence)) is not None:
@@ -608,11 +766,13 @@ def _decompose_sentence(sentence: str) -> list[str]:
             clause = _with_head(_what_about(clause, clauses[0], subject), clauses[0])
             if (frame := _EMBEDDING_FRAME.match(clauses[0])) and re.match(r"^(?:how|why|when|where|what)\b", clause):
                 clause = f"{frame.group('frame')} {clause.strip()}"  # "... and what it is made of"
-            questions.extend(_decompose_sentence(_finish(_resolve_pronouns(clause, subject, plural, person))))
+            clause = _standalone(_resolve_pronouns(clause, subject, plural, person), clauses[0])
+            questions.extend(_decompose_sentence(_finish(clause)))
         return questions
     text = sentence.rstrip("?.!").strip()
     return (
-        _split_noun_phrases(text)
+        _split_superlatives(text)
+        or _split_noun_phrases(text)
         or _split_verbs(text)
         or _split_verb_phrases(text)
         or _split_verb_phrase_list(text)
@@ -628,15 +788,33 @@ def decompose(question: str) -> list[str]:
     if text.endswith("?"):  # "What is X; who is Y?": two questions
         text = re.sub(r"\s*;\s+(\w)", lambda m: "? " + m.group(1).upper(), text)
     sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    statements = [_is_statement(s) for s in sentences]
+    drop = any(statements) and not all(statements)  # a statement before a question only sets the scene
+    questions = _decompose_sentences(sentences, drop)
+    if drop and any(_UNRESOLVED.search(q) for q in questions):  # "My laptop is slow. How can I speed it up?"
+        questions = _decompose_sentences(sentences, drop_statements=False)
+    return questions or [question]
+
+
+def _decompose_sentences(sentences: list[str], drop_statements: bool) -> list[str]:
+    """Each sentence decomposed, its pronouns read against the sentences before it; statements that
+    only set the scene are left out when ``drop_statements``."""
     questions: list[str] = []
-    subject = None
+    subject = plural = person = previous = None
     for i, sentence in enumerate(sentences):
         if i > 0:  # "What is the capital of France? And what is its population?"
-            sentence = _resolve_pronouns(_LEADING_CONJUNCTION.sub("", sentence), subject)
+            sentence = _resolve_pronouns(_LEADING_CONJUNCTION.sub("", sentence), subject, plural, person)
             sentence = sentence[:1].upper() + sentence[1:]
+            if previous is not None:
+                sentence = _standalone(_what_about_sentence(sentence, previous), previous)
         if i + 1 < len(sentences):  # only a later sentence reads it
             subject = _subject(sentence) or subject
+            plural = (_plural_referent(sentence) if _mentions_plural_pronoun(sentences[i + 1 :]) else None) or plural
+            person = _person(sentence) or person
+        if drop_statements and _is_statement(sentence):
+            continue
+        previous = sentence
         for sub_question in _decompose_sentence(sentence):
             if sub_question not in questions:
                 questions.append(sub_question)
-    return questions or [question]
+    return questions
