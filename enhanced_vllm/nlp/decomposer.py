@@ -190,6 +190,30 @@ _ONE = re.compile(r"\b(?P<before>\w+)\s+one(?=[?.!]?$)", re.I)  # a closing "one
 _ONE_DETERMINERS = frozenset("which this that each every any another no the".split())
 _INDEFINITE = re.compile(r"^(?:an?)\s", re.I)
 _SINGULAR_VERB = {"are": "is", "were": "was", "do": "does", "have": "has"}
+_ONE_EACH = frozenset(  # attributes a place, company or person has one of: "the capitals of X and Y" asks one each
+    "capital population currency area flag anthem president ceo founder leader mayor height age birthday birthplace"
+    " gdp motto".split()
+)
+_CALENDAR = frozenset(  # capitalised, yet not what a later clause is about
+    "monday mondays tuesday tuesdays wednesday wednesdays thursday thursdays friday fridays saturday saturdays sunday"
+    " sundays january february march april may june july august september october november december".split()
+)
+_TRIP_NOUNS = {  # "... Iceland and how much do flights cost?": flights to Iceland
+    **dict.fromkeys("tickets ticket flights flight fares admission entry trains buses ferries".split(), "to"),
+    **dict.fromkeys("hotels hotel accommodation restaurants".split(), "in"),
+}
+_TRIP_NOUN = re.compile(rf"\b(?P<noun>{'|'.join(_TRIP_NOUNS)})\b(?!\s+(?:to|in|for|at|from|of)\b)", re.I)
+_PREPOSITIONAL_OBJECT = re.compile(r"^(?P<preposition>for|with|about|on|to|at)\s+", re.I)
+_TAKES_PREPOSITION = frozenset(  # "apply and pay for a visa": both take the "for"
+    "apply pay care look wait ask search prepare plan vote register shop study train budget account deal cope"
+    " talk speak write listen".split()
+)
+_ANY = re.compile(r"\b(?P<any>any|some)(?=[?.!]?$)", re.I)  # "... and does Venus have any?"
+_HOW_MANY = re.compile(r"^how\s+many\s+(?P<noun>[a-z]+)\b", re.I)
+_HOW_KNOW = re.compile(r"^(?P<ask>(?:how|why)\s+(?:do|does|did|can|could)\s+.+?\s+(?:know|tell))[?.!]?$", re.I)
+_WH_COPULA = re.compile(  # "How old is the universe" -> "how old the universe is"
+    r"^(?P<wh>how\s+\w+|what|who|where|when|why|which\s+\w+)\s+(?P<cop>is|are|was|were)\s+(?P<np>.+?)[?.!]?$", re.I
+)
 _SINGULAR_AUXILIARIES = frozenset(_SINGULAR_VERB.values())
 _SUPERLATIVES = frozenset("best worst most least first last".split())
 _THE_COORDINATED = re.compile(r"\bthe\s+\w+,?\s+(?:\w+,?\s+)*(?:and|or)\s", re.I)  # "the hottest and coldest"
@@ -216,7 +240,7 @@ def _subject(clause: str) -> str | None:
     words = clause.rstrip("?.!").split()
     runs, starts, current = [], [], []
     for i, word in enumerate(words):
-        if i > 0 and word[:1].isupper() and (word != "I" or current):  # "World War I": a name, not "I"
+        if i > 0 and word[:1].isupper() and (word != "I" or current) and word.strip(",;").lower() not in _CALENDAR:
             if not current:
                 starts.append(i)
             current.append(word.strip(",;"))
@@ -359,8 +383,8 @@ def _noun_phrases(conjuncts: list[str]) -> list[str] | None:
         tail = conjuncts[-1][tails[-1].start() :]
         return [c + tail for c in conjuncts[:-1]] + [conjuncts[-1]]
     if tails[0] and all(c[:1].isupper() and " of " not in c for c in conjuncts[1:]):  # "the GDP of X, Y and Z"
-        head = conjuncts[0][: tails[0].start()]
-        return [conjuncts[0]] + [f"{head} of {c}" for c in conjuncts[1:]]
+        head = _one_each(conjuncts[0][: tails[0].start()])
+        return [f"{head}{conjuncts[0][tails[0].start() :]}"] + [f"{head} of {c}" for c in conjuncts[1:]]
     if tails[0] and all(c.startswith("of ") for c in conjuncts[1:]):  # "the capital of X and of Y"
         head = conjuncts[0][: tails[0].start()]
         return [conjuncts[0]] + [f"{head} {c}" for c in conjuncts[1:]]
@@ -373,6 +397,13 @@ def _noun_phrases(conjuncts: list[str]) -> list[str] | None:
         tail = conjuncts[-1][conjuncts[-1].rindex(" of ") :]  # "the causes and effects of inflation"
         return [c + tail for c in conjuncts[:-1]] + [conjuncts[-1]]
     return None
+
+
+def _one_each(head: str) -> str:
+    """ "the capitals" -> "the capital": asked of one entity, an attribute it has one of is singular."""
+    *words, last = head.split()
+    singular = _singular_noun(last)
+    return " ".join([*words, singular]) if singular != last and singular.lower() in _ONE_EACH else head
 
 
 def _attributes_by_entities(body: str) -> list[str] | None:
@@ -430,7 +461,13 @@ def _split_verbs(sentence: str) -> list[str] | None:
     verbs = [v for v in _VERB_SEPARATOR.split(match.group("verbs")) if v]
     if len(verbs) < 2 or any(v.lower() in _NOT_VERBS or v.lower() in _AUXILIARIES for v in verbs):
         return None
-    return [_finish(f"{match.group('prefix')} {verb} {match.group('object')}") for verb in verbs]
+    thing = match.group("object")
+    bare = _PREPOSITIONAL_OBJECT.sub("", thing)  # "plant and care for tulips": "plant tulips"
+
+    def object_of(verb: str) -> str:
+        return thing if verb is verbs[-1] or verb.split()[0].lower() in _TAKES_PREPOSITION else bare
+
+    return [_finish(f"{match.group('prefix')} {verb} {object_of(verb)}") for verb in verbs]
 
 
 def _split_verb_phrases(sentence: str) -> list[str] | None:
@@ -695,15 +732,24 @@ def _indefinite(clause: str) -> str | None:
     return None
 
 
-def _standalone(later: str, first: str) -> str:
+def _standalone(later: str, first: str, subject: str | None) -> str:
     """A later clause or sentence on its own: "one" as the first one's "a N" ("... and should I open
-    one?" -> "should I open a Roth IRA?"), and without the "also" / "too" that tied it to the first."""
+    one?" -> "should I open a Roth IRA?"), a closing "any" as "any N" after "How many N", "tickets" as
+    "tickets to X" after a question about the place X, and without the "also" / "too" that tied it to
+    the first."""
     if (thing := _indefinite(first)) is not None:
         later = _ONE.sub(
             lambda m: m.group(0) if m.group("before").lower() in _ONE_DETERMINERS else f"{m.group('before')} {thing}",
             later,
         )
-    return _ALSO.sub("", later)
+    later = _ALSO.sub("", later)
+    if (many := _HOW_MANY.match(first)) is not None:
+        later = _ANY.sub(lambda m: f"{m.group('any')} {many.group('noun')}", later)
+    if subject is not None and subject.split()[-1][:1].isupper() and subject not in later:
+        later = _TRIP_NOUN.sub(lambda m: f"{m.group(0)} {_TRIP_NOUNS[m.group('noun').lower()]} {subject}", later, 1)
+    if (ask := _HOW_KNOW.match(later.strip())) is not None and (asked := _WH_COPULA.match(first.strip())):
+        later = f"{ask.group('ask')} {asked.group('wh').lower()} {asked.group('np')} {asked.group('cop').lower()}?"
+    return later
 
 
 def _what_about_sentence(sentence: str, previous: str) -> str:
@@ -766,7 +812,7 @@ def _decompose_sentence(sentence: str) -> list[str]:
             clause = _with_head(_what_about(clause, clauses[0], subject), clauses[0])
             if (frame := _EMBEDDING_FRAME.match(clauses[0])) and re.match(r"^(?:how|why|when|where|what)\b", clause):
                 clause = f"{frame.group('frame')} {clause.strip()}"  # "... and what it is made of"
-            clause = _standalone(_resolve_pronouns(clause, subject, plural, person), clauses[0])
+            clause = _standalone(_resolve_pronouns(clause, subject, plural, person), clauses[0], subject)
             questions.extend(_decompose_sentence(_finish(clause)))
         return questions
     text = sentence.rstrip("?.!").strip()
@@ -806,14 +852,14 @@ def _decompose_sentences(sentences: list[str], drop_statements: bool) -> list[st
             sentence = _resolve_pronouns(_LEADING_CONJUNCTION.sub("", sentence), subject, plural, person)
             sentence = sentence[:1].upper() + sentence[1:]
             if previous is not None:
-                sentence = _standalone(_what_about_sentence(sentence, previous), previous)
+                sentence = _standalone(_what_about_sentence(sentence, previous), previous, subject)
         if i + 1 < len(sentences):  # only a later sentence reads it
             subject = _subject(sentence) or subject
             plural = (_plural_referent(sentence) if _mentions_plural_pronoun(sentences[i + 1 :]) else None) or plural
             person = _person(sentence) or person
+        previous = sentence
         if drop_statements and _is_statement(sentence):
             continue
-        previous = sentence
         for sub_question in _decompose_sentence(sentence):
             if sub_question not in questions:
                 questions.append(sub_question)

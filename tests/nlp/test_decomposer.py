@@ -307,6 +307,32 @@ LATER_FAMILIES = {
     # "or" between verbs after where / how / when asks both
     "Where can I rent or buy a bike?": ["Where can I rent a bike?", "Where can I buy a bike?"],
     "How do I repair or replace a flat tyre?": ["How do I repair a flat tyre?", "How do I replace a flat tyre?"],
+    # a preposition belongs to the verb that takes it
+    "How do I clean and care for leather boots?": ["How do I clean leather boots?", "How do I care for leather boots?"],
+    "How do I apply and pay for a visa?": ["How do I apply for a visa?", "How do I pay for a visa?"],
+    # an attribute each entity has one of is asked in the singular; others stay plural
+    "What are the presidents of France and Brazil?": [
+        "What is the president of France?",
+        "What is the president of Brazil?",
+    ],
+    "What are the main exports of Chile and Peru?": [
+        "What are the main exports of Chile?",
+        "What are the main exports of Peru?",
+    ],
+    # what a later clause leaves implicit: "any" after "How many N", tickets to the place asked about
+    "How many languages does Anna speak, and does Tom speak any?": [
+        "How many languages does Anna speak?",
+        "Does Tom speak any languages?",
+    ],
+    "Is the Prado open on Sundays and how much are tickets?": [
+        "Is the Prado open on Sundays?",
+        "How much are tickets to the Prado?",
+    ],
+    "I'm flying to Lisbon. How much are hotels?": ["How much are hotels in Lisbon?"],
+    "How deep is the Mariana Trench? How do we know?": [
+        "How deep is the Mariana Trench?",
+        "How do we know how deep the Mariana Trench is?",
+    ],
 }
 KEPT_WHOLE = [
     "Who wrote War and Peace?",  # a title: capitalised common nouns after "wrote"
