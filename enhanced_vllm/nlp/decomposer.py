@@ -68,7 +68,7 @@ _PARTICLE = r"(?:\s+(?:up|down|out|in|off|back|over))?"  # phrasal verbs: "set u
 _VERB = rf"[a-z]+{_PARTICLE}"
 _DOER = r"(?P<prefix>.*?\b(?:I|you|we|one|to|can|should))"
 _VERB_COORDINATION = re.compile(
-    rf"^{_DOER}\s+(?P<verbs>{_VERB}(?:\s*,\s*{_VERB})*\s*,?\s+(?P<conj>{_CONJ}|or)\s+{_VERB})\s+(?P<object>.+)$"
+    rf"^{_DOER}\s+(?P<verbs>{_VERB}(?:\s+for)?(?:\s*,\s*{_VERB})*\s*,?\s+(?P<conj>{_CONJ}|or)\s+{_VERB})\s+(?P<object>.+)$"
 )
 _VERB_SEPARATOR = re.compile(rf"\s*,\s*(?:(?:{_CONJ}|or)\s+)?|\s+(?:{_CONJ}|or)\s+", re.I)
 # "Where can I buy or rent a tuxedo?" asks two things; "Is it better to rent or buy?", "Should I ..." one choice
@@ -82,6 +82,9 @@ _ARTICLE = re.compile(r"^(?:the|a|an)\s", re.I)
 _DETERMINER = re.compile(r"^(?:the|a|an|its|their|his|her|this|that|these|those|my|your|our)\b", re.I)
 _BARE_WH = ("why", "how", "where", "when")
 _BARE_WH_REPLACES = re.compile(rf"^(?:{'|'.join(_BARE_WH)})\b", re.I)  # the first clause's own wh-word
+_FRAGMENT_PREPOSITIONS = frozenset("in on at during for near under without with before after from".split())
+_PP_FRAGMENT = re.compile(rf"^(?:{'|'.join(_FRAGMENT_PREPOSITIONS)})\s+(?!(?:which|what|whom)\b)[^,;]+$", re.I)
+_NAME_FRAGMENT = re.compile(r"^(?P<entity>(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,3})$")  # "And Germany?"
 _WHAT_ABOUT = re.compile(r"^(?:what|how)\s+about\s+(?P<entity>.+)$", re.I)  # "... and what about Peru?"
 _COPULA_NP = re.compile(r"^(?:what|who)(?:\s+(?:is|are|was|were)|'s)\s+(?P<np>.+)$", re.I)  # "What is machine learning"
 # "Where can I buy a laptop": what a later "it" means is the doer's object
@@ -128,15 +131,22 @@ _POSSESSIVES = frozenset({"its", "his", "their"})
 _PLURAL_PRONOUNS = frozenset({"they", "them", "their"})
 _PLURAL_PRONOUN = re.compile(rf"\b(?:{'|'.join(_PLURAL_PRONOUNS)})\b", re.I)
 _LEADING_POSSESSIVE = re.compile(r"^(?:its|his|her)\s+", re.I)  # "their" may point back to a plural head
+_ANY_POSSESSIVE = re.compile(r"^(?:its|his|her|their)\s+", re.I)
+_OWN_PREPOSITION = re.compile(r"\s(?:from|to|between|with|in|on|at)\s", re.I)  # a noun phrase with its own "from ..."
 _OWNER = re.compile(r"^(?P<owner>(?:the\s+)?[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*'s)\s")  # "George Washington's"
 _NP_TAGS = frozenset({"DET", "ADJ", "NOUN", "PROPN", "NUM"})
 _HEAD_TAGS = frozenset({"NOUN", "PROPN"})
 # pairs that name one thing: never split
 _FIXED_PAIRS = re.compile(
-    r"\b(?:rock and roll|salt and pepper|bread and butter|fish and chips|pros and cons|trial and error"
+    r"\b(?:rock and roll|salt and pepper|bread and butter|fish and chips|trial and error"
     r"|research and development|supply and demand|law and order|black and white|rhythm and blues"
     r"|arts and crafts|macaroni and cheese|mac and cheese|peanut butter and jelly|ups and downs"
-    r"|romeo and juliet|antony and cleopatra|tristan and isolde|hansel and gretel|jekyll and hyde)\b",  # titles
+    r"|romeo and juliet|antony and cleopatra|tristan and isolde|hansel and gretel|jekyll and hyde|thelma and louise"
+    r"|snakes and ladders|chutes and ladders|dungeons and dragons|hide and seek|tom and jerry"  # titles, games
+    r"|trinidad and tobago|antigua and barbuda|bosnia and herzegovina|marks and spencer|procter and gamble"
+    r"|barnes and noble|ben and jerry's|simon and schuster"  # countries, companies
+    r"|(?P<same>\w+) and (?P=same)"  # "Johnson and Johnson"
+    r"|(?:the )?(?:film|movie|book|novel|song|album|band|show|series|play|game|musical) \w+ and)\b",
     re.I,
 )
 _BY_WHOM = re.compile(
@@ -144,6 +154,22 @@ _BY_WHOM = re.compile(
     r"\s*,?\s+and\s+by\s+whom$",
     re.I,
 )
+_AND_WHETHER = re.compile(
+    r"^(?P<frame>(?:can|could|would) you tell me|tell me|do you know)\s+(?P<first>.+?)\s*,?\s+and\s+"
+    r"(?P<second>(?:whether|if)\s+.+)$",
+    re.I,
+)
+_AND = re.compile(r"\band\b|&", re.I)
+_QUANTIFIED = re.compile(  # "Are there any hiking trails near Denver and any campsites (too)?"
+    r"^(?P<prefix>.+?)\b(?P<det>any|some)\s+(?P<first>[^,]+?)\s+(?P<place>(?:in|near|around|on|at)\s+[^,]+?)"
+    r"\s*,?\s+and\s+(?P=det)\s+(?P<second>[^,]+?)(?:\s+too|\s+as well)?$",
+    re.I,
+)
+_VISITING = re.compile(  # a statement that sets the scene in a place: "I'm visiting Rome next month."
+    r"\b(?:visiting|visit|going to|travel(?:l)?ing to|flying to|moving to|trip to|holiday in|vacation in|staying in)"
+    r"\s+(?P<place>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)"
+)
+_VISIT_VERB = re.compile(r"^(?:see|stay|eat|visit|do|go|avoid|shop|park)$", re.I)
 _IN_WHICH = re.compile(r"^(?P<first>.+?)\s*,?\s+and\s+(?P<wh>(?:in|on|at)\s+(?:which|what)\s+[a-z]+)$", re.I)
 _PAST_OF = {  # participles whose past tense differs ("When was Hamlet written and by whom?" -> "Who wrote Hamlet?")
     "written": "wrote",
@@ -186,13 +212,15 @@ _PLURAL_OF = re.compile(r"^(?:the\s+)?(?:[a-z]+\s+)?[a-z]*[^su\Wi]s\s+of\s+(?P<x
 _PRONOUN_OBJECT = re.compile(r"\b(?:it|them)\b", re.I)
 _UNRESOLVED = re.compile(r"\b(?:it|they|them|he|she|him|her|its|their|his)\b", re.I)  # a pronoun left as it was
 _ALSO = re.compile(r"\s*,?\s+too(?=[?.!]?$)|\balso\s+", re.I)  # "does it also offer ...", "... too?": the repetition
-_ONE = re.compile(r"\b(?P<before>\w+)\s+one(?=[?.!]?$)", re.I)  # a closing "one", unless "which one", "the one"
+_ONE = re.compile(  # a closing "one" ("... into one each year?"), unless "which one", "the one"
+    r"\b(?P<before>\w+)\s+one(?=(?:\s+(?:each|every|per|now|today|online|too|first)\b.*)?[?.!]?$)", re.I
+)
 _ONE_DETERMINERS = frozenset("which this that each every any another no the".split())
 _INDEFINITE = re.compile(r"^(?:an?)\s", re.I)
 _SINGULAR_VERB = {"are": "is", "were": "was", "do": "does", "have": "has"}
 _ONE_EACH = frozenset(  # attributes a place, company or person has one of: "the capitals of X and Y" asks one each
     "capital population currency area flag anthem president ceo founder leader mayor height age birthday birthplace"
-    " gdp motto".split()
+    " gdp motto point zone date symbol length weight diameter speed depth temperature".split()
 )
 _CALENDAR = frozenset(  # capitalised, yet not what a later clause is about
     "monday mondays tuesday tuesdays wednesday wednesdays thursday thursdays friday fridays saturday saturdays sunday"
@@ -216,10 +244,11 @@ _WH_COPULA = re.compile(  # "How old is the universe" -> "how old the universe i
 )
 _SINGULAR_AUXILIARIES = frozenset(_SINGULAR_VERB.values())
 _SUPERLATIVES = frozenset("best worst most least first last".split())
+_EVALUATIVE = frozenset("best worst most least cheapest safest healthiest".split())  # many can be the best
 _THE_COORDINATED = re.compile(r"\bthe\s+\w+,?\s+(?:\w+,?\s+)*(?:and|or)\s", re.I)  # "the hottest and coldest"
 _RECIPROCAL_VERBS = frozenset(  # done together: coordinated subjects of these name one event
-    "meet met marry married divorce divorced break broke split merge merged collaborate collaborated team teamed"
-    " fight fought".split()
+    "meet met marry married divorce divorced engaged break broke split merge merged collaborate collaborated"
+    " team teamed fight fought".split()
 )
 _MAKING_VERBS = frozenset(
     "wrote write writes written read directed direct filmed composed painted sang sung published authored starred"
@@ -244,6 +273,8 @@ def _subject(clause: str) -> str | None:
             if not current:
                 starts.append(i)
             current.append(word.strip(",;"))
+        elif current and word in ("of", "the") and _name_goes_on(words, i):
+            current.append(word)  # "the Great Wall of China", "the Bank of the West"
         else:
             if current:
                 runs.append(current)
@@ -251,12 +282,31 @@ def _subject(clause: str) -> str | None:
     if current:
         runs.append(current)
     if runs:
-        run, start = runs[-1], starts[-1]
+        run, start = _with_nouns(runs[-1], words, starts[-1]), starts[-1]
         before = words[start - 2 if start > 1 and words[start - 1] == "the" else start - 1].lower()
         if before in _LOCATIVE and (copula := _COPULA_NP.match(" ".join(words))):
             return copula.group("np")  # "What is the largest ocean on Earth": the ocean, not the Earth
         return " ".join(["the", *run] if start > 0 and words[start - 1] == "the" else run)  # "the Eiffel Tower"
     return _leading_proper_noun(words) or _noun_phrase(" ".join(words))
+
+
+def _name_goes_on(words: list[str], i: int) -> bool:
+    """ "of" or "of the" at ``words[i]`` inside a name: a capitalised word follows."""
+    after = words[i + 1 : i + 3]
+    if words[i] == "the":
+        return words[i - 1] == "of" and after[:1] != [] and after[0][:1].isupper()
+    return bool(after) and (after[0][:1].isupper() or (after[0] == "the" and len(after) > 1 and after[1][:1].isupper()))
+
+
+def _with_nouns(run: list[str], words: list[str], start: int) -> list[str]:
+    """A name with the common nouns that follow it: "LASIK surgery", "the Rust programming language"."""
+    from enhanced_vllm.nlp.resources import pos_tagger
+
+    end = start + len(run)
+    tags = [tag for _, tag in pos_tagger().tag([w.strip(",;") for w in words])]
+    while end < len(words) and tags[end] == "NOUN" and words[end].islower() and words[end] not in _DOERS:
+        end += 1
+    return [*run, *(w.strip(",;") for w in words[start + len(run) : end])]
 
 
 def _noun_phrase(clause: str) -> str | None:
@@ -359,7 +409,7 @@ def _resolve_pronouns(clause: str, subject: str | None, plural: str | None = Non
 
 def _entity_tail(phrase: str) -> re.Match | None:
     """A trailing "of <Proper Name>" (e.g. "... of New Zealand")."""
-    return re.search(r"\s+of\s+(?:the\s+)?[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*$", phrase)
+    return re.search(r"\s+of\s+(?:the\s+)?[A-Z][\w.'-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w.'-]*)*$", phrase)
 
 
 def _copula(phrase: str, past: bool) -> str:
@@ -370,12 +420,17 @@ def _copula(phrase: str, past: bool) -> str:
 
 def _noun_phrases(conjuncts: list[str]) -> list[str] | None:
     """Complete each conjunct: share a trailing "of X" (attributes) or a leading "the A of" (entities)."""
-    later_possessive = all(_LEADING_POSSESSIVE.match(c) for c in conjuncts[1:])
+    owned = _LEADING_POSSESSIVE if _copula(conjuncts[0], past=False) == "are" else _ANY_POSSESSIVE
+    later_possessive = all(owned.match(c) for c in conjuncts[1:])  # "their" too after a singular head: a team's
     if later_possessive and (owner := _OWNER.match(conjuncts[0])):  # "Scotland's national animal as well as its ..."
-        return [conjuncts[0]] + [_LEADING_POSSESSIVE.sub(f"{owner.group('owner')} ", c) for c in conjuncts[1:]]
+        return [conjuncts[0]] + [owned.sub(f"{owner.group('owner')} ", c) for c in conjuncts[1:]]
     if later_possessive and " of " in conjuncts[0]:  # "the boiling point of water along with its freezing point"
         tail = conjuncts[0][conjuncts[0].rindex(" of ") :]
-        return [conjuncts[0]] + [_LEADING_POSSESSIVE.sub("the ", c) + tail for c in conjuncts[1:]]
+        owner = tail.removeprefix(" of ")
+        return [conjuncts[0]] + [  # "its distance from the Sun": "Jupiter's distance from the Sun"
+            owned.sub(f"{owner}'s ", c) if _OWN_PREPOSITION.search(c) else owned.sub("the ", c) + tail
+            for c in conjuncts[1:]
+        ]
     tails = [_entity_tail(c) for c in conjuncts]
     if tails[-1] and not any(tails[:-1]):  # "the capital, the currency and the GDP of Mexico"
         if not all(_DETERMINER.match(c) for c in conjuncts[:-1]) and not _DETERMINER.match(conjuncts[-1]):
@@ -401,9 +456,10 @@ def _noun_phrases(conjuncts: list[str]) -> list[str] | None:
 
 def _one_each(head: str) -> str:
     """ "the capitals" -> "the capital": asked of one entity, an attribute it has one of is singular."""
-    *words, last = head.split()
-    singular = _singular_noun(last)
-    return " ".join([*words, singular]) if singular != last and singular.lower() in _ONE_EACH else head
+    if not (words := head.split()):
+        return head
+    singular = _singular_noun(words[-1])
+    return " ".join([*words[:-1], singular]) if singular != words[-1] and singular.lower() in _ONE_EACH else head
 
 
 def _attributes_by_entities(body: str) -> list[str] | None:
@@ -495,6 +551,8 @@ def _conjunct_bounds(words: list[str], tags: list[str], conjunction: int) -> lis
     end = conjunction + 1
     while end < len(words) and in_last(end) and not words[end - 1].endswith(","):
         end += 1
+    while end > conjunction + 2 and tags[end - 1] == "ADJ":  # "Are X and Y safe during ...": "safe" is not Y's
+        end -= 1
     last = range(conjunction + 1, end)
     if not last or not _HEAD_TAGS.intersection(tags[i] for i in last):
         return None
@@ -565,21 +623,26 @@ def _split_coordinated_phrases(sentence: str) -> list[str] | None:
         return None
     if prefix[-1].lower() in _SINGULAR_AUXILIARIES and suffix and all(p[0][:1].isupper() for p in phrases):
         return None  # "Where is Marks and Spencer headquartered?": a singular verb, so one name
-    if suffix and suffix[0].lower() in _RECIPROCAL_VERBS:
-        return None  # "When did Simon and Garfunkel break up?": one event of both
+    if _RECIPROCAL_VERBS.intersection(w.lower() for w in suffix[:2]):
+        return None  # "When did Simon and Garfunkel break up / get married?": one event of both
+    if prefix[-1] == "of" and (one := _one_each(" ".join(prefix[:-1])).split()) != prefix[:-1]:
+        # "What are the boiling points of water and ethanol?" -> "What is the boiling point of water?"
+        prefix = [_SINGULAR_VERB.get(w.lower(), w) if w.lower() in ("are", "were") else w for w in one] + ["of"]
     questions = []
     verb = prefix[-1].lower()
     for phrase in phrases:
         head = phrase[next((k for k, w in enumerate(phrase) if w == "of"), len(phrase)) - 1]
         singular = head[:1].isupper() or not head.lower().endswith("s")  # a name, or a singular noun
         lead = [*prefix[:-1], _SINGULAR_VERB[verb]] if singular and verb in _SINGULAR_VERB else prefix
+        if lead is not prefix:  # "What time zones are X and Y in?" -> "What time zone is X in?"
+            lead = _one_each(" ".join(lead[:-1])).split() + lead[-1:]
         questions.append(_finish(" ".join([*lead, *phrase, *suffix])))
     return questions
 
 
 def _superlative(word: str, tag: str) -> bool:
     """After "the": "hottest", "best" (which the tagger may read as an adverb)."""
-    return word.lower() in _SUPERLATIVES or (tag == "ADJ" and word.lower().endswith("est"))
+    return word.lower() in _SUPERLATIVES or (tag in ("ADJ", "ADV") and word.lower().endswith("est"))
 
 
 def _singular_noun(word: str) -> str:
@@ -590,6 +653,22 @@ def _singular_noun(word: str) -> str:
     if lower.endswith(("ches", "shes", "sses", "xes")):
         return word[:-2]
     return word[:-1] if lower.endswith("s") and not lower.endswith(("ss", "us", "is")) else word
+
+
+def _picks_one(adjectives: list[str], after_noun: list[str]) -> bool:
+    """ "the hottest and coldest planets (in ...)" each pick one; "the best and worst foods for X" and
+    "the cheapest and most reliable used cars" name several of each."""
+    if after_noun and after_noun[0].lower() == "for":
+        return False
+    return bool(after_noun) or not any(a.split()[0].lower() in _EVALUATIVE for a in adjectives)
+
+
+def _split_quantified(sentence: str) -> list[str] | None:
+    """ "Could you recommend some bakeries in Paris and some cafés?": the place goes with both."""
+    if (match := _QUANTIFIED.match(sentence)) is None or len(match.group("second").split()) > 2:
+        return None
+    prefix, det, place = match.group("prefix"), match.group("det"), match.group("place")
+    return [_finish(f"{prefix}{det} {match.group(part)} {place}") for part in ("first", "second")]
 
 
 def _split_superlatives(sentence: str) -> list[str] | None:
@@ -608,15 +687,22 @@ def _split_superlatives(sentence: str) -> list[str] | None:
     first = at - 1
     while first > 0 and words[first - 1].endswith(",") and _superlative(words[first - 1].strip(","), tags[first - 1]):
         first -= 1
+    second = 2 if words[at + 1].lower() in ("most", "least") and at + 3 < len(words) else 1  # "most reliable"
     adjectives = [w.strip(",") for w in words[first:at]] + [words[at + 1]]
     if first == 0 or words[first - 1].lower() != "the" or not all(
         _superlative(w, t) for w, t in zip(adjectives, [*tags[first:at], tags[at + 1]], strict=True)
     ):
         return None
-    rest = words[at + 2 :]
-    head = next((k for k, tag in enumerate(tags[at + 2 :]) if tag == "NOUN" and rest[k].islower()), None)
+    adjectives[-1] = " ".join(words[at + 1 : at + 1 + second])
+    rest = words[at + 1 + second :]
+    rest_tags = tags[at + 1 + second :]
+    head = next((k for k, tag in enumerate(rest_tags) if tag == "NOUN" and rest[k].islower()), None)
+    while head is not None and head + 1 < len(rest) and rest_tags[head + 1] == "NOUN" and rest[head + 1].islower():
+        head += 1  # "land animals": the head is the last noun
     prefix = words[:first]
-    if head is not None and (verb := prefix[-2].lower() if len(prefix) > 1 else "") in _SINGULAR_VERB:
+    if head is not None and _picks_one(adjectives, rest[head + 1 :]) and (
+        verb := prefix[-2].lower() if len(prefix) > 1 else ""
+    ) in _SINGULAR_VERB:
         singular = _singular_noun(rest[head])
         if singular != rest[head]:
             prefix = [*prefix[:-2], _SINGULAR_VERB[verb], prefix[-1]]
@@ -724,6 +810,16 @@ def _in_which(sentence: str) -> list[str] | None:
     return [_finish(match.group("first")), _finish(_bare_wh(match.group("wh"), match.group("first")))]
 
 
+def _and_whether(sentence: str) -> list[str] | None:
+    """ "Can you tell me the opening hours of X and whether entry is free?" -> both asked in the frame."""
+    match = _AND_WHETHER.match(sentence.rstrip("?.!"))
+    if match is None:
+        return None
+    frame, first = match.group("frame"), match.group("first")
+    second = _standalone(_resolve_pronouns(match.group("second"), _subject(first)), first, _subject(first))
+    return [_finish(f"{frame} {first}"), _finish(f"{frame} {second}")]
+
+
 def _indefinite(clause: str) -> str | None:
     """ "What is a Roth IRA", "Where can I buy a used car": the "a N" a later "one" stands for."""
     for pattern in (_COPULA_NP, _DOER_OBJECT):
@@ -757,7 +853,10 @@ def _what_about_sentence(sentence: str, previous: str) -> str:
     which takes the place of the previous one's only name (a name) or its last noun (a common noun)."""
     from enhanced_vllm.nlp.resources import pos_tagger
 
-    match = _WHAT_ABOUT.match(sentence.rstrip("?.!").strip())
+    fragment = sentence.rstrip("?.!").strip()
+    if (pp := _PP_FRAGMENT.match(fragment)) is not None:  # "... at sea level? And on top of Everest?"
+        return _with_phrase(previous, pp.group(0))
+    match = _WHAT_ABOUT.match(fragment) or _NAME_FRAGMENT.match(fragment)  # "What about Germany?", "And Germany?"
     if match is None:
         return sentence
     entity, words = match.group("entity"), previous.rstrip("?.!").split()
@@ -783,6 +882,13 @@ def _what_about_sentence(sentence: str, previous: str) -> str:
     return _finish(" ".join([*words[:start], entity]))
 
 
+def _with_phrase(previous: str, phrase: str) -> str:
+    """The previous question with ``phrase`` in place of its last prepositional phrase (or added)."""
+    words = previous.rstrip("?.!").split()
+    at = next((i for i in range(len(words) - 1, 1, -1) if words[i].lower() in _FRAGMENT_PREPOSITIONS), len(words))
+    return _finish(" ".join([*words[:at], phrase[:1].lower() + phrase[1:]]))
+
+
 def _is_statement(sentence: str) -> bool:
     """ "I'm reading about Nelson Mandela.": context for the questions after it, not a question (nor a
     request: "Give an example." opens with a verb)."""
@@ -796,7 +902,7 @@ def _is_statement(sentence: str) -> bool:
 
 def _decompose_sentence(sentence: str) -> list[str]:
     sentence = sentence.strip()
-    if (asked := _by_whom(sentence) or _in_which(sentence)) is not None:
+    if (asked := _by_whom(sentence) or _in_which(sentence) or _and_whether(sentence)) is not None:
         return asked
     clauses = _CLAUSE_SPLIT.split(sentence.rstrip("?.!"))
     if _KEEP_WHOLE.search(clauses[0]):  # "the difference between A and B"; a later clause keeps only itself whole
@@ -816,8 +922,11 @@ def _decompose_sentence(sentence: str) -> list[str]:
             questions.extend(_decompose_sentence(_finish(clause)))
         return questions
     text = sentence.rstrip("?.!").strip()
+    if _FIXED_PAIRS.search(text) and len(_AND.findall(text)) == 1:  # "the population of Trinidad and Tobago"
+        return [sentence]
     return (
         _split_superlatives(text)
+        or _split_quantified(text)
         or _split_noun_phrases(text)
         or _split_verbs(text)
         or _split_verb_phrases(text)
@@ -846,7 +955,7 @@ def _decompose_sentences(sentences: list[str], drop_statements: bool) -> list[st
     """Each sentence decomposed, its pronouns read against the sentences before it; statements that
     only set the scene are left out when ``drop_statements``."""
     questions: list[str] = []
-    subject = plural = person = previous = None
+    subject = plural = person = previous = place = None
     for i, sentence in enumerate(sentences):
         if i > 0:  # "What is the capital of France? And what is its population?"
             sentence = _resolve_pronouns(_LEADING_CONJUNCTION.sub("", sentence), subject, plural, person)
@@ -859,8 +968,20 @@ def _decompose_sentences(sentences: list[str], drop_statements: bool) -> list[st
             person = _person(sentence) or person
         previous = sentence
         if drop_statements and _is_statement(sentence):
+            if (visit := _VISITING.search(sentence)) is not None:
+                place = visit.group("place")
             continue
         for sub_question in _decompose_sentence(sentence):
+            sub_question = _in_place(sub_question, place)
             if sub_question not in questions:
                 questions.append(sub_question)
     return questions
+
+
+def _in_place(question: str, place: str | None) -> str:
+    """ "I'm visiting Rome. What should I see?" -> "What should I see in Rome?": a question that ends
+    on a verb of visiting and names no place is asked of the place the scene was set in."""
+    words = question.rstrip("?.!").split()
+    if place is None or not _VISIT_VERB.match(words[-1]) or any(w[:1].isupper() and w != "I" for w in words[1:]):
+        return question
+    return _finish(f"{question.rstrip('?.!')} in {place}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -333,6 +334,60 @@ LATER_FAMILIES = {
         "How deep is the Mariana Trench?",
         "How do we know how deep the Mariana Trench is?",
     ],
+    "We are flying to New York. What should we do?": ["What should we do in New York?"],
+    "Can you tell me the opening hours of the Tate and whether entry is free?": [
+        "Can you tell me the opening hours of the Tate?",
+        "Can you tell me whether entry to the Tate is free?",
+    ],
+    # a fragment after a question: a prepositional phrase in place of the last one, a name for the name
+    "Who won the World Cup in 2018? And in 2022?": ["Who won the World Cup in 2018?", "Who won the World Cup in 2022?"],
+    "What is the capital of Chile? And Peru?": ["What is the capital of Chile?", "What is the capital of Peru?"],
+    # a place shared by "any" / "some" phrases
+    "Could you suggest some museums in Vienna and some parks?": [
+        "Could you suggest some museums in Vienna?",
+        "Could you suggest some parks in Vienna?",
+    ],
+    # names that run on ("of the", common nouns after them); "their" after a singular head; a phrase of its own
+    "How old is the Tower of London? How tall is it?": [
+        "How old is the Tower of London?",
+        "How tall is the Tower of London?",
+    ],
+    "Is Botox treatment safe and how long does it last?": [
+        "Is Botox treatment safe?",
+        "How long does Botox treatment last?",
+    ],
+    "What is the home ground of Arsenal along with their nickname?": [
+        "What is the home ground of Arsenal?",
+        "What is the nickname of Arsenal?",
+    ],
+    "What is the mass of Mars as well as its distance from the Sun?": [
+        "What is the mass of Mars?",
+        "What is Mars's distance from the Sun?",
+    ],
+    "What are the length and width of the Palace of Versailles?": [
+        "What is the length of the Palace of Versailles?",
+        "What is the width of the Palace of Versailles?",
+    ],
+    # a predicate adjective is not part of the last subject; a preposition before "and" stays with its verb
+    "Are coffee and tea bad for the heart?": ["Is coffee bad for the heart?", "Is tea bad for the heart?"],
+    "How do I sign up for and cancel a gym membership?": [
+        "How do I sign up for a gym membership?",
+        "How do I cancel a gym membership?",
+    ],
+    # one-per-entity attributes in any position; evaluative superlatives name several
+    "What are the melting points of gold and silver?": [
+        "What is the melting point of gold?",
+        "What is the melting point of silver?",
+    ],
+    "What time zones are Tokyo and Sydney in?": ["What time zone is Tokyo in?", "What time zone is Sydney in?"],
+    "What are the best and worst drinks for hydration?": [
+        "What are the best drinks for hydration?",
+        "What are the worst drinks for hydration?",
+    ],
+    "What are the heaviest and lightest sea mammals?": [
+        "What is the heaviest sea mammal?",
+        "What is the lightest sea mammal?",
+    ],
 }
 KEPT_WHOLE = [
     "Who wrote War and Peace?",  # a title: capitalised common nouns after "wrote"
@@ -357,6 +412,10 @@ KEPT_WHOLE = [
     "When did Exxon and Mobil merge?",
     "Is it better to rent or buy a house?",  # "or" offers a choice
     "Should I rent or buy a house?",
+    "What is the capital of Bosnia and Herzegovina?",  # names with "and" in them
+    "When did Sonny and Cher get married?",
+    "Who directed the film Pride and Glory?",
+    "What are the rules of hide and seek?",
 ]
 
 
@@ -378,6 +437,15 @@ def test_later_construction_families(question):
 @pytest.mark.parametrize("question", KEPT_WHOLE)
 def test_look_alikes_are_kept_whole(question):
     assert decompose(question) == [question]
+
+
+def test_any_input_gives_a_list_of_strings_never_an_error():
+    rng = random.Random(0)
+    words = "what is the and of a capital France who when how many are do I it they its one any most or, ? .".split()
+    odd = ["", "?", "And?", "What about?", "the and the?", "Is it X or?", "How do I and?", "Tell me and whether?"]
+    for question in odd + [" ".join(rng.choices(words, k=rng.randint(1, 12))) + "?" for _ in range(2000)]:
+        result = decompose(question)
+        assert result and all(isinstance(part, str) for part in result), question
 
 
 def test_eval_command_on_the_dev_set(tmp_path):
