@@ -28,9 +28,11 @@ Handled, per sentence:
   each, singular; "or" between verbs after where / how / when ("Where can I rent or buy a bike?");
 - "What's" lists keep their "What's"; "; " and ", but (more importantly)" between two questions
   separate them.
-Across sentences: pronouns as across clauses, "What about X?" asks the previous question of X, "one"
-stands for the first question's "a N", "also" / "too" are dropped, and a statement that only sets the
-scene ("Tesla makes cars.") is left out unless a pronoun still needs it.
+Across clauses and sentences: pronouns, "What about X?" / "And X?" / "And in 2022?" asks the previous
+question of X, "one" stands for the first question's "a N", a closing "any" for "How many N", "tickets"
+for tickets to the place asked about, "How do we know?" asks how the first question is known, "also" /
+"too" are dropped, and a statement that only sets the scene ("Tesla makes cars.") is left out unless
+a pronoun still needs it (a place it sets is added to "What should I see?").
 Conjunctions: and, as well as, along with, plus, "&", and comma lists. Kept whole: questions that
 only look compound ("difference between A and B", "A vs B", "in common", titles such as "Pride and
 Prejudice" (two capitalised common nouns), fixed pairs such as "rock and roll" or "supply and demand",
