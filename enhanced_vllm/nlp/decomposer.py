@@ -58,8 +58,11 @@ _CLAUSE_START = (
     r"(?:when|where|who|whom|whose|what|which|why|how|is|are|was|were|did|does|do|can|could|should|will|would|has|have"
     rf"|{_IMPERATIVE})"
 )
-_CLAUSE_SPLIT = re.compile(  # "... and when did ...", "..., but (more importantly,) why was ..."
-    rf"\s*,?\s+(?:{_CONJ}|but(?:\s+(?:more\s+importantly|also))?\s*,?)\s+(?={_CLAUSE_START}\b)", re.I
+_CLAUSE_SPLIT = re.compile(  # "... and when did ...", "..., but (more importantly,) why was ...", "X, why Y, and Z"
+    rf"\s*,?\s+(?:{_CONJ}|but(?:\s+(?:more\s+importantly|also))?\s*,?)\s+(?={_CLAUSE_START}\b)"
+    r"|\s*,\s+(?=(?:why|how|when|where|what|who)\s+(?:is|are|was|were|do|does|did|can|could|should|would|will)\b"
+    r"[^,]*,\s+(?:and|or)\s)",
+    re.I,
 )
 _NP_PREFIX = re.compile(
     r"^(?P<wh>what|who|which)(?:\s+(?P<cop>is|are|was|were)|(?P<contracted>'s))\s+(?P<body>.+)$"
@@ -95,10 +98,22 @@ _DOER_OBJECT = re.compile(
     re.I,
 )
 _AUX_NP = re.compile(  # "How does photosynthesis work"
-    r"^(?:how|why|when|where|what)\s+(?:does|do|did|is|was|can|could|will|would|should)\s+(?P<np>.+?)\s+[a-z]+$", re.I
+    r"^(?:how|why|when|where|what)\s+(?:does|do|did|is|was|can|could|will|would|should)\s+(?P<np>.+?)"
+    r"\s+(?!(?:that|this|it|them|these|those)$)[a-z]+$",  # "What could cause that": no noun phrase
+    re.I,
 )
 _IMPERATIVE_NP = re.compile(rf"^{_IMPERATIVE}\s+(?P<np>.+)$", re.I)  # "Explain recursion"
 # "Can you explain how a jet engine works": the frame a later "what it is made of" is asked in
+_REQUEST_FRAME = re.compile(
+    r"^(?P<frame>tell me|(?:can|could) you (?:tell me|explain)|explain|describe|i was wondering|i'd like to know"
+    r"|i want to know)\b",
+    re.I,
+)
+_EMBEDDED_WH = re.compile(  # "why it collapsed", "how much it costs": a wh-phrase not followed by an auxiliary
+    r"^(?:how(?:\s+(?:much|many|long|old|far|big|often))?|why|when|where|what)\s+"
+    r"(?!(?:is|are|was|were|do|does|did|can|could|should|would|will|has|have)\b)\w+",
+    re.I,
+)
 _EMBEDDING_FRAME = re.compile(
     r"^(?P<frame>(?:can|could) you (?:explain|tell me)|tell me|explain|do you know)\s+"
     r"(?:how|why|when|where|what)\s+(?P<np>.+?)\s+[a-z]+$",
@@ -139,20 +154,24 @@ _OWNER = re.compile(r"^(?P<owner>(?:the\s+)?[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*'s)\
 _NP_TAGS = frozenset({"DET", "ADJ", "NOUN", "PROPN", "NUM"})
 _HEAD_TAGS = frozenset({"NOUN", "PROPN"})
 # pairs that name one thing: never split
-_FIXED_PAIRS = re.compile(
-    r"\b(?:rock and roll|salt and pepper|bread and butter|fish and chips|trial and error"
-    r"|research and development|supply and demand|law and order|black and white|rhythm and blues"
-    r"|arts and crafts|macaroni and cheese|mac and cheese|peanut butter and jelly|ups and downs"
-    r"|romeo and juliet|antony and cleopatra|tristan and isolde|hansel and gretel|jekyll and hyde|thelma and louise"
-    r"|snakes and ladders|chutes and ladders|dungeons and dragons|hide and seek|tom and jerry"  # titles, games
-    r"|trinidad and tobago|antigua and barbuda|bosnia and herzegovina|marks and spencer|procter and gamble"
-    r"|barnes and noble|ben and jerry's|simon and schuster"  # countries, companies
-    r"|(?P<same>\w+) and (?P=same)"  # "Johnson and Johnson"
-    r"|(?:the )?(?:film|movie|book|novel|song|album|band|show|series|play|game|musical) \w+ and)\b",
+_FIXED_PAIRS = re.compile(  # " and " in these reads "and" or "&"
+    (
+        r"\b(?:rock and roll|salt and pepper|bread and butter|fish and chips|trial and error"
+        r"|research and development|supply and demand|law and order|black and white|rhythm and blues"
+        r"|arts and crafts|macaroni and cheese|mac and cheese|peanut butter and jelly|ups and downs"
+        r"|romeo and juliet|antony and cleopatra|tristan and isolde|hansel and gretel|jekyll and hyde|thelma and louise"
+        r"|snakes and ladders|chutes and ladders|dungeons and dragons|hide and seek|tom and jerry"  # titles, games
+        r"|trinidad and tobago|antigua and barbuda|bosnia and herzegovina|marks and spencer|procter and gamble"
+        r"|barnes and noble|ben and jerry's|simon and schuster"  # countries, companies
+        r"|lewis and clark|watson and crick|gilbert and sullivan|rodgers and hammerstein|laurel and hardy"  # duos
+        r"|marx and engels|bonnie and clyde|lennon and mccartney|simon and garfunkel"
+        r"|(?P<same>\w+) and (?P=same)"  # "Johnson & Johnson"
+        r"|(?:the )?(?:film|movie|book|novel|song|album|band|show|series|play|game|musical) \w+ and )\b"
+    ).replace(" and ", r" (?:and|&) "),
     re.I,
 )
 _BY_WHOM = re.compile(
-    r"^(?P<first>(?:when|where|why|how)\s+(?:was|were|is|are)\s+(?P<np>.+?)\s+(?P<participle>[a-z]+))"
+    r"^(?P<first>(?:when|where|why|how)\s+(?:was|were|is|are)\s+(?P<np>[^,]+?)\s+(?P<participle>[a-z]+))"
     r"\s*,?\s+and\s+by\s+whom$",
     re.I,
 )
@@ -172,6 +191,11 @@ _VISITING = re.compile(  # a statement that sets the scene in a place: "I'm visi
     r"\s+(?P<place>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)"
 )
 _VISIT_VERB = re.compile(r"^(?:see|stay|eat|visit|do|go|avoid|shop|park)$", re.I)
+_ANOTHER_PLACE = re.compile(
+    r"^(?P<prefix>.+?\b)(?P<thing>an?\s+[^,]+?)\s+(?P<first>(?:in|near|at)\s+[^,]+?)\s*,?\s+and\s+one\s+"
+    r"(?P<second>(?:in|near|at)\s+[^,]+)$",
+    re.I,
+)
 _IN_WHICH = re.compile(r"^(?P<first>.+?)\s*,?\s+and\s+(?P<wh>(?:in|on|at)\s+(?:which|what)\s+[a-z]+)$", re.I)
 _PAST_OF = {  # participles whose past tense differs ("When was Hamlet written and by whom?" -> "Who wrote Hamlet?")
     "written": "wrote",
@@ -212,7 +236,10 @@ _AUX_SUBJECT = re.compile(  # "Can dogs eat", "Why do cats purr": a plural subje
 )
 _PLURAL_OF = re.compile(r"^(?:the\s+)?(?:[a-z]+\s+)?[a-z]*[^su\Wi]s\s+of\s+(?P<x>.+)$", re.I)  # "the main causes of X"
 _PRONOUN_OBJECT = re.compile(r"\b(?:it|them)\b", re.I)
-_UNRESOLVED = re.compile(r"\b(?:it|they|them|he|she|him|her|its|their|his)\b", re.I)  # a pronoun left as it was
+_UNRESOLVED = re.compile(r"\b(?:it|they|them|he|she|him|her|its|their|his|this|that)\b", re.I)  # left as it was
+_EXPLETIVE_IT = re.compile(  # "is it safe to give him X", "does it take", "is it true that": no referent
+    r"\s+(?:\w+\s+)?to\s+\w+\s+\w|\s+takes?\b|\s+(?:\w+\s+)?(?:that|if|whether)\b", re.I
+)
 _ALSO = re.compile(r"\s*,?\s+too(?=[?.!]?$)|\balso\s+", re.I)  # "does it also offer ...", "... too?": the repetition
 _ONE = re.compile(  # a closing "one" ("... into one each year?"), unless "which one", "the one"
     r"\b(?P<before>\w+)\s+one(?=(?:\s+(?:each|every|per|now|today|online|too|first)\b.*)?[?.!]?$)", re.I
@@ -237,6 +264,14 @@ _PREPOSITIONAL_OBJECT = re.compile(r"^(?P<preposition>for|with|about|on|to|at)\s
 _TAKES_PREPOSITION = frozenset(  # "apply and pay for a visa": both take the "for"
     "apply pay care look wait ask search prepare plan vote register shop study train budget account deal cope"
     " talk speak write listen".split()
+)
+_THERE = re.compile(  # "what can I do there?" -> "in Iceland"; "how do I get there?" -> "to Machu Picchu"
+    r"(?P<motion>\b(?:get|go|travel|fly|drive|walk|move|commute)\s+)?(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )"
+    r"\bthere\b(?!\s+(?:is|are|was|were|be|been)\b)",
+    re.I,
+)
+_BARE_ATTRIBUTE = re.compile(  # "... and what's the area code?": of the place or thing asked about first
+    r"^(?:what|who)(?:'s|\s+(?:is|was|are|were))\s+the\s+[a-z]+(?:\s+[a-z]+)?$", re.I
 )
 _ANY = re.compile(r"\b(?P<any>any|some)(?=[?.!]?$)", re.I)  # "... and does Venus have any?"
 _HOW_MANY = re.compile(r"^how\s+many\s+(?P<noun>[a-z]+)\b", re.I)
@@ -288,6 +323,8 @@ def _subject(clause: str) -> str | None:
         before = words[start - 2 if start > 1 and words[start - 1] == "the" else start - 1].lower()
         if before in _LOCATIVE and (copula := _COPULA_NP.match(" ".join(words))):
             return copula.group("np")  # "What is the largest ocean on Earth": the ocean, not the Earth
+        if start > 1 and words[start - 1].isdigit() and words[start - 2] == "the":  # "the 2018 World Cup"
+            return " ".join(["the", words[start - 1], *run])
         return " ".join(["the", *run] if start > 0 and words[start - 1] == "the" else run)  # "the Eiffel Tower"
     return _leading_proper_noun(words) or _noun_phrase(" ".join(words))
 
@@ -394,7 +431,7 @@ def _resolve_pronouns(clause: str, subject: str | None, plural: str | None = Non
             return of.group("x")  # "What are the symptoms of flu and how is it treated?": flu
         return (person or subject) if word in _PERSONAL_PRONOUNS else subject
 
-    closing = re.search(r"\b(?P<pronoun>its|his|her|their)\s+(?P<np>\w+(?:\s+\w+){0,2})(?P<end>[?.!]?)$", clause, re.I)
+    closing = re.search(r"\b(?P<pronoun>its|his|her|their)\s+(?P<np>\w+(?:\s+\w+){0,3})(?P<end>[?.!]?)$", clause, re.I)
     if closing and (target := referent(closing.group("pronoun").lower())) is not None:
         if closing.group("pronoun").lower() == "its" and " of " in target:  # "the boiling point of water ... its"
             target = target[target.rindex(" of ") + 4 :]
@@ -402,11 +439,18 @@ def _resolve_pronouns(clause: str, subject: str | None, plural: str | None = Non
 
     def replace(match: re.Match) -> str:
         word = match.group(0).lower()
+        if word == "it" and _EXPLETIVE_IT.match(clause, match.end()):  # "is it safe to drive": no referent
+            return match.group(0)
         if (target := referent(word)) is None:
             return match.group(0)
-        return f"{target}'s" if word in _POSSESSIVES else target
+        if word not in _POSSESSIVES:
+            return target
+        return f"{target}'" if word == "their" and target.endswith("s") else f"{target}'s"  # "the vaccines'"
 
-    return re.sub(r"\b(?:it|he|she|they|him|them|its|his|their)\b", replace, clause, flags=re.I)
+    clause = re.sub(r"\b(?:it|he|she|they|him|them|its|his|their)\b", replace, clause, flags=re.I)
+    if _INDEFINITE.match(referent("they") or ""):  # "how much do they earn" of "a paralegal": "does"
+        clause = re.sub(r"\b(do|are|were|have)\s+(?=an?\s)", lambda m: f"{_SINGULAR_VERB[m.group(1).lower()]} ", clause)
+    return clause
 
 
 def _entity_tail(phrase: str) -> re.Match | None:
@@ -429,10 +473,13 @@ def _noun_phrases(conjuncts: list[str]) -> list[str] | None:
     if later_possessive and " of " in conjuncts[0]:  # "the boiling point of water along with its freezing point"
         tail = conjuncts[0][conjuncts[0].rindex(" of ") :]
         owner = tail.removeprefix(" of ")
-        return [conjuncts[0]] + [  # "its distance from the Sun": "Jupiter's distance from the Sun"
-            owned.sub(f"{owner}'s ", c) if _OWN_PREPOSITION.search(c) else owned.sub("the ", c) + tail
-            for c in conjuncts[1:]
-        ]
+        return (
+            [conjuncts[0]]
+            + [  # "its distance from the Sun": "Jupiter's distance from the Sun"
+                owned.sub(f"{owner}'s ", c) if _OWN_PREPOSITION.search(c) else owned.sub("the ", c) + tail
+                for c in conjuncts[1:]
+            ]
+        )
     tails = [_entity_tail(c) for c in conjuncts]
     if tails[-1] and not any(tails[:-1]):  # "the capital, the currency and the GDP of Mexico"
         if not all(_DETERMINER.match(c) for c in conjuncts[:-1]) and not _DETERMINER.match(conjuncts[-1]):
@@ -666,7 +713,11 @@ def _picks_one(adjectives: list[str], after_noun: list[str]) -> bool:
 
 
 def _split_quantified(sentence: str) -> list[str] | None:
-    """ "Could you recommend some bakeries in Paris and some cafés?": the place goes with both."""
+    """ "Could you recommend some bakeries in Paris and some cafés?": the place goes with both; "a
+    good Thai restaurant in Boston and one in Chicago": the thing goes with both places."""
+    if (match := _ANOTHER_PLACE.match(sentence)) is not None:
+        prefix, thing = match.group("prefix"), match.group("thing")
+        return [_finish(f"{prefix}{thing} {match.group(place)}") for place in ("first", "second")]
     if (match := _QUANTIFIED.match(sentence)) is None or len(match.group("second").split()) > 2:
         return None
     prefix, det, place = match.group("prefix"), match.group("det"), match.group("place")
@@ -691,8 +742,10 @@ def _split_superlatives(sentence: str) -> list[str] | None:
         first -= 1
     second = 2 if words[at + 1].lower() in ("most", "least") and at + 3 < len(words) else 1  # "most reliable"
     adjectives = [w.strip(",") for w in words[first:at]] + [words[at + 1]]
-    if first == 0 or words[first - 1].lower() != "the" or not all(
-        _superlative(w, t) for w, t in zip(adjectives, [*tags[first:at], tags[at + 1]], strict=True)
+    if (
+        first == 0
+        or words[first - 1].lower() != "the"
+        or not all(_superlative(w, t) for w, t in zip(adjectives, [*tags[first:at], tags[at + 1]], strict=True))
     ):
         return None
     adjectives[-1] = " ".join(words[at + 1 : at + 1 + second])
@@ -702,9 +755,11 @@ def _split_superlatives(sentence: str) -> list[str] | None:
     while head is not None and head + 1 < len(rest) and rest_tags[head + 1] == "NOUN" and rest[head + 1].islower():
         head += 1  # "land animals": the head is the last noun
     prefix = words[:first]
-    if head is not None and _picks_one(adjectives, rest[head + 1 :]) and (
-        verb := prefix[-2].lower() if len(prefix) > 1 else ""
-    ) in _SINGULAR_VERB:
+    if (
+        head is not None
+        and _picks_one(adjectives, rest[head + 1 :])
+        and (verb := prefix[-2].lower() if len(prefix) > 1 else "") in _SINGULAR_VERB
+    ):
         singular = _singular_noun(rest[head])
         if singular != rest[head]:
             prefix = [*prefix[:-2], _SINGULAR_VERB[verb], prefix[-1]]
@@ -824,10 +879,20 @@ def _and_whether(sentence: str) -> list[str] | None:
 
 def _indefinite(clause: str) -> str | None:
     """ "What is a Roth IRA", "Where can I buy a used car": the "a N" a later "one" stands for."""
+    from enhanced_vllm.nlp.resources import pos_tagger
+
     for pattern in (_COPULA_NP, _DOER_OBJECT):
         if (match := pattern.match(clause.rstrip("?.!"))) is not None and _INDEFINITE.match(match.group("np")):
             return match.group("np")
-    return None
+    words = [w.strip(",;") for w in clause.rstrip("?.!").split()]
+    if (start := next((i for i, w in enumerate(words) if w.lower() in ("a", "an")), None)) is None:
+        return None  # "Is a Roth IRA worth it": the first "a N" of the clause, to its last noun
+    tags = [tag for _, tag in pos_tagger().tag(words)]
+    end = start + 1
+    while end < len(words) and tags[end] in ("ADJ", "NOUN", "PROPN"):
+        end += 1
+    nouns = [i for i in range(start + 1, end) if tags[i] in _HEAD_TAGS]
+    return " ".join(words[start : nouns[-1] + 1]) if nouns else None
 
 
 def _standalone(later: str, first: str, subject: str | None) -> str:
@@ -845,6 +910,9 @@ def _standalone(later: str, first: str, subject: str | None) -> str:
         later = _ANY.sub(lambda m: f"{m.group('any')} {many.group('noun')}", later)
     if subject is not None and subject.split()[-1][:1].isupper() and subject not in later:
         later = _TRIP_NOUN.sub(lambda m: f"{m.group(0)} {_TRIP_NOUNS[m.group('noun').lower()]} {subject}", later, 1)
+        later = _THERE.sub(lambda m: f"{m.group('motion') or ''}{'to' if m.group('motion') else 'in'} {subject}", later)
+    if subject is not None and subject.split()[-1][:1].isupper() and _BARE_ATTRIBUTE.match(later.rstrip("?.!")):
+        later = f"{later.rstrip('?.!')} of {subject}"
     if (ask := _HOW_KNOW.match(later.strip())) is not None and (asked := _WH_COPULA.match(first.strip())):
         later = f"{ask.group('ask')} {asked.group('wh').lower()} {asked.group('np')} {asked.group('cop').lower()}?"
     return later
@@ -861,6 +929,8 @@ def _what_about_sentence(sentence: str, previous: str) -> str:
     match = _WHAT_ABOUT.match(fragment) or _NAME_FRAGMENT.match(fragment)  # "What about Germany?", "And Germany?"
     if match is None:
         return sentence
+    if (pp := _PP_FRAGMENT.match(match.group("entity"))) is not None:  # "What about in Texas?"
+        return _with_phrase(previous, pp.group(0))
     entity, words = match.group("entity"), previous.rstrip("?.!").split()
     article = entity.lower().startswith("the ")  # "What about the Prado?" replaces "the Louvre"
     if entity.split()[-1][:1].isupper():
@@ -920,6 +990,8 @@ def _decompose_sentence(sentence: str) -> list[str]:
             clause = _with_head(_what_about(clause, clauses[0], subject), clauses[0])
             if (frame := _EMBEDDING_FRAME.match(clauses[0])) and re.match(r"^(?:how|why|when|where|what)\b", clause):
                 clause = f"{frame.group('frame')} {clause.strip()}"  # "... and what it is made of"
+            elif (frame := _REQUEST_FRAME.match(clauses[0])) and _EMBEDDED_WH.match(clause.strip()):
+                clause = f"{frame.group('frame')} {clause.strip()}"  # "Tell me about X and why it collapsed."
             clause = _standalone(_resolve_pronouns(clause, subject, plural, person), clauses[0], subject)
             questions.extend(_decompose_sentence(_finish(clause)))
         return questions

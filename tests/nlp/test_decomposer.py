@@ -389,6 +389,65 @@ LATER_FAMILIES = {
         "What is the lightest sea mammal?",
     ],
 }
+# families added after the seventh written set (examples written here)
+SEVENTH_SET_FAMILIES = {
+    # "there" is the place asked about; "to" it after a verb of motion
+    "What's the best season to visit Norway and what can I see there?": [
+        "What's the best season to visit Norway?",
+        "What can I see in Norway?",
+    ],
+    "Where is Petra and how do I get there from Amman?": ["Where is Petra?", "How do I get to Petra from Amman?"],
+    # "What about in X?": a prepositional phrase in place of the last one
+    "What is the speed limit in France? What about in Spain?": [
+        "What is the speed limit in France?",
+        "What is the speed limit in Spain?",
+    ],
+    # "X, why Y, and Z": three questions
+    "What is Kafka, why is it used, and how does it compare with RabbitMQ?": [
+        "What is Kafka?",
+        "Why is Kafka used?",
+        "How does Kafka compare with RabbitMQ?",
+    ],
+    # "one" for any "a N" of the first clause; a plural possessive; singular "they" with its verb
+    "Is a heat pump efficient, and should I install one?": [
+        "Is a heat pump efficient?",
+        "Should I install a heat pump?",
+    ],
+    "Explain how volcanoes form and describe their main types.": [
+        "Explain how volcanoes form.",
+        "Describe the main types of volcanoes.",
+    ],
+    "What does an actuary do and how much do they earn?": [
+        "What does an actuary do?",
+        "How much does an actuary earn?",
+    ],
+    # a request frame carried to an embedded question
+    "Tell me about the Roman Empire and why it fell.": [
+        "Tell me about the Roman Empire.",
+        "Tell me why the Roman Empire fell.",
+    ],
+    # a bare attribute is the first subject's; "the 2010 World Cup" keeps its year
+    "Where is Oslo and what is the population?": ["Where is Oslo?", "What is the population of Oslo?"],
+    "Who won the 2010 World Cup and who was the top scorer?": [
+        "Who won the 2010 World Cup?",
+        "Who was the top scorer of the 2010 World Cup?",
+    ],
+    "Can you suggest a cheap hotel in Rome and one in Florence?": [
+        "Can you suggest a cheap hotel in Rome?",
+        "Can you suggest a cheap hotel in Florence?",
+    ],
+    # "it" before "<adjective> to <verb> <object>" has no referent; before a bare "to learn" it has
+    "Is Rust fast and is it easy to learn?": ["Is Rust fast?", "Is Rust easy to learn?"],
+    "Is Lisbon cheap and is it safe to use the metro at night?": [
+        "Is Lisbon cheap?",
+        "Is it safe to use the metro at night?",
+    ],
+    # a statement a demonstrative still points to is kept
+    "My car makes a grinding noise when I brake. What could cause that?": [
+        "My car makes a grinding noise when I brake.",
+        "What could cause that?",
+    ],
+}
 KEPT_WHOLE = [
     "Who wrote War and Peace?",  # a title: capitalised common nouns after "wrote"
     "Who wrote Romeo and Juliet?",
@@ -416,6 +475,8 @@ KEPT_WHOLE = [
     "When did Sonny and Cher get married?",
     "Who directed the film Pride and Glory?",
     "What are the rules of hide and seek?",
+    "When was Barnes & Noble founded?",
+    "What did Lewis and Clark explore?",
 ]
 
 
@@ -432,6 +493,11 @@ def test_coordinated_noun_phrases_anywhere(question):
 @pytest.mark.parametrize("question", LATER_FAMILIES)
 def test_later_construction_families(question):
     assert decompose(question) == LATER_FAMILIES[question]
+
+
+@pytest.mark.parametrize("question", SEVENTH_SET_FAMILIES)
+def test_seventh_set_construction_families(question):
+    assert decompose(question) == SEVENTH_SET_FAMILIES[question]
 
 
 @pytest.mark.parametrize("question", KEPT_WHOLE)
