@@ -61,9 +61,9 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from enhanced_vllm.demo import run_demo
+    from enhanced_vllm.demo import ENGINE_LOG, run_demo
 
-    asyncio.run(run_demo(args.question, args.paraphrase))
+    asyncio.run(run_demo(args.question, args.paraphrase, log=None if args.verbose else ENGINE_LOG))
     return 0
 
 
@@ -366,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--question", default="What is the capital of France?", help="the first question")
     demo.add_argument("--paraphrase", default="What's the capital city of France?", help="the same, reworded")
+    demo.add_argument("--verbose", action="store_true", help="vLLM's own log on stderr instead of a file")
     _add_bench(commands)
     _add_eval(commands)
     _add_cache(commands)

@@ -1,11 +1,18 @@
 """``enhanced-vllm demo``: the pipeline on the bundled model, one short step each — a miss, its exact
 hit, a paraphrase served by the semantic stage, a near-miss the guard refuses (and why), and a
-compound question decomposed and answered part by part — each with its time and cache level."""
+compound question decomposed and answered part by part — each with its time and cache level. vLLM's
+own log goes to a file unless asked for."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 from vllm import SamplingParams
 
@@ -19,6 +26,32 @@ PARAPHRASE = "What's the capital city of France?"
 STORED_NEAR = "How long is the flight from London to New York?"
 NEAR_MISS = "How long is the flight from New York to London?"
 COMPOUND = "What is the capital of France and what is the capital of Japan?"
+ENGINE_LOG = Path(tempfile.gettempdir()) / "enhanced-vllm-demo.log"
+
+
+@contextlib.contextmanager
+def _stderr_to(path: Path | None) -> Iterator[None]:
+    """File descriptor 2 (this process's and the engine process's log) to ``path`` meanwhile; its
+    last lines are shown if the walkthrough fails. ``None``: left as it is."""
+    if path is None:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with path.open("w") as log:
+            os.dup2(log.fileno(), 2)
+            try:
+                yield
+            except BaseException:
+                sys.stderr.flush()
+                os.dup2(saved, 2)
+                print("".join(path.read_text(errors="replace").splitlines(keepends=True)[-40:]), file=sys.stderr)
+                raise
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 async def _ask(llm: EnhancedAsyncLLM, question: str) -> tuple[str, dict, float]:
@@ -39,8 +72,15 @@ def _show(step: str, question: str, answer: str, meta: dict, elapsed_ms: float, 
     print(f"   answer:   {answer}")
 
 
-async def run_demo(question: str = QUESTION, paraphrase: str = PARAPHRASE) -> None:
-    print("Starting the engine on the bundled model (about 20 s on CPU)...", flush=True)
+async def run_demo(question: str = QUESTION, paraphrase: str = PARAPHRASE, log: Path | None = ENGINE_LOG) -> None:
+    """The walkthrough; vLLM's log goes to ``log`` (``None``: to stderr as usual)."""
+    where = f"; vLLM's log: {log}" if log is not None else ""
+    print(f"Starting the engine on the bundled model (about 20 s on CPU{where})...", flush=True)
+    with _stderr_to(log):
+        await _walkthrough(question, paraphrase)
+
+
+async def _walkthrough(question: str, paraphrase: str) -> None:
     llm = EnhancedAsyncLLM(similarity_config=SimilarityConfig(chroma_mode="ephemeral"))
     try:
         for step, asked in (("a miss", question), ("the same again", question), ("a paraphrase", paraphrase)):

@@ -51,6 +51,8 @@ def test_demo_answers_correctly_from_every_level(tmp_path):
     assert all("Paris" in answer for answer in answers[:3]) and "Paris" in answers[4] and "Tokyo" in answers[5]
     assert "the guard refused 'How long is the flight from London to New York?': direction differs" in demo.stdout
     assert "2 parts" in demo.stdout and "What is the capital of Japan?" in demo.stdout
+    assert "WARNING" not in demo.stderr and "Loading" not in demo.stderr  # vLLM's log went to its file
+    assert "Loading weights" in Path(demo.stdout.split("vLLM's log: ")[1].split(")")[0]).read_text()
 
 
 def _every_command(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
