@@ -37,21 +37,20 @@ def _stderr_to(path: Path | None) -> Iterator[None]:
         yield
         return
     sys.stderr.flush()
-    saved = os.dup(2)
+    saved, failed = os.dup(2), False
     try:
         with path.open("w") as log:
             os.dup2(log.fileno(), 2)
-            try:
-                yield
-            except BaseException:
-                sys.stderr.flush()
-                os.dup2(saved, 2)
-                print("".join(path.read_text(errors="replace").splitlines(keepends=True)[-40:]), file=sys.stderr)
-                raise
+            yield
+    except BaseException:
+        failed = True
+        raise
     finally:
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(saved)
+        if failed:
+            print("".join(path.read_text(errors="replace").splitlines(keepends=True)[-40:]), file=sys.stderr)
 
 
 async def _ask(llm: EnhancedAsyncLLM, question: str) -> tuple[str, dict, float]:

@@ -401,7 +401,7 @@ def _plural_referent(clause: str) -> str | None:
     plural = [
         i
         for i, (word, tag) in enumerate(zip(words, tags, strict=True))
-        if tag in ("NOUN", "PROPN") and word.lower().endswith("s") and not word.lower().endswith(("ss", "us", "is"))
+        if tag in ("NOUN", "PROPN") and _looks_plural(word)
     ]
     if not plural:
         return None
@@ -458,9 +458,14 @@ def _entity_tail(phrase: str) -> re.Match | None:
     return re.search(r"\s+of\s+(?:the\s+)?[A-Z][\w.'-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w.'-]*)*$", phrase)
 
 
+def _looks_plural(word: str) -> bool:
+    """ "planets", "causes"; not "glass", "virus", "analysis"."""
+    lower = word.lower()
+    return lower.endswith("s") and not lower.endswith(("ss", "us", "is"))
+
+
 def _copula(phrase: str, past: bool) -> str:
-    head = re.split(r"\s+of\s+", phrase)[0].split()[-1].lower()
-    plural = head.endswith("s") and not head.endswith(("ss", "us", "is"))
+    plural = _looks_plural(re.split(r"\s+of\s+", phrase)[0].split()[-1])
     return ("were" if plural else "was") if past else ("are" if plural else "is")
 
 
@@ -701,7 +706,7 @@ def _singular_noun(word: str) -> str:
         return word[:-3] + "y"
     if lower.endswith(("ches", "shes", "sses", "xes")):
         return word[:-2]
-    return word[:-1] if lower.endswith("s") and not lower.endswith(("ss", "us", "is")) else word
+    return word[:-1] if _looks_plural(word) else word
 
 
 def _picks_one(adjectives: list[str], after_noun: list[str]) -> bool:
