@@ -1,0 +1,47 @@
+"""Compound question -> self-contained sub-questions, by rules over the question's structure
+(deterministic, no model call, well under a millisecond).
+
+Handled, per sentence:
+- clause coordination: "Who founded Apple and when did it go public?" -> two questions, pronouns in
+  the second replaced by the first clause's subject ("When did Apple go public?"); also after an
+  imperative ("Explain recursion and describe its uses.") and inside a frame ("Can you explain how X
+  works and what it is made of?" -> "Can you explain what X is made of?");
+- coordinated attributes: "What are the capital and the population of France?" -> one per attribute,
+  also "the area of Peru and the GDP";
+- coordinated entities: "What is the GDP of Brazil, Peru and Chile?" / "... of France and of Peru" /
+  "Compare the area of X and (or with) Y.";
+- independent noun phrases: "What is the GDP of India as well as the area of Peru?";
+- coordinated verbs sharing an object: "How do I install and configure nginx?", phrasal verbs ("set
+  up and secure"), and a pronoun object ("How do I install Docker and configure it?");
+- "as well as" / "along with" + its / his / her: "What is the population of Tokyo as well as its area?";
+- pronouns: "they" / "them" / "their" point back to the last plural noun ("What do lions eat and
+  where do they live?"); "he" / "she" after "Who is the CEO of X" to that role; others to the last
+  name (with its "the"), a sentence-initial one ("Tesla makes cars. Who founded it?"), else the first
+  clause's noun phrase ("Who invented the telephone and when was it invented?"); a closing "its N"
+  reads "the N of X"; a bare "and why?" / "and when?" reuses the first clause ("Who founded Nike and
+  when?" -> "When was Nike founded?"), "and what about Peru?" asks it of Peru;
+- coordinated noun phrases anywhere else, found by the bundled POS tagger: subjects ("When were Google
+  and Amazon founded?" -> "When was Google founded?", the verb agreeing), objects of any verb ("Who
+  directed Titanic and Avatar?"), of a preposition ("How many calories are in an apple and a
+  banana?"), lists of three or more;
+- coordinated superlatives: "What are the largest and smallest countries in Europe?" -> one question
+  each, singular; "or" between verbs after where / how / when ("Where can I rent or buy a bike?");
+- "What's" lists keep their "What's"; "; " and ", but (more importantly)" between two questions
+  separate them.
+Across clauses and sentences: pronouns, "What about X?" / "And X?" / "And in 2022?" asks the previous
+question of X, "one" stands for the first question's "a N", a closing "any" for "How many N", "tickets"
+for tickets to the place asked about, "How do we know?" asks how the first question is known, "also" /
+"too" are dropped, and a statement that only sets the scene ("Tesla makes cars.") is left out unless
+a pronoun still needs it (a place it sets is added to "What should I see?").
+Conjunctions: and, as well as, along with, plus, "&", and comma lists. Kept whole: questions that
+only look compound ("difference between A and B", "A vs B", "in common", titles such as "Pride and
+Prejudice" (two capitalised common nouns), fixed pairs such as "rock and roll" or "supply and demand",
+one name after a singular verb ("Where is Procter and Gamble headquartered?"), the subjects of a shared
+event ("When did Exxon and Mobil merge?"), a choice ("Should I rent or buy a house?")).
+"""
+
+from __future__ import annotations
+
+from enhanced_vllm.nlp.decomposer.sentences import decompose
+
+__all__ = ["decompose"]

@@ -1,0 +1,125 @@
+"""One sentence into clauses ("Who founded Apple and when did it go public?"), each completed from the
+first and then split further by the noun-phrase and verb rules."""
+
+from __future__ import annotations
+
+import re
+
+from enhanced_vllm.nlp.decomposer.coordination import split_coordinated_phrases, split_superlatives
+from enhanced_vllm.nlp.decomposer.ellipsis import bare_wh, standalone, what_about, with_head
+from enhanced_vllm.nlp.decomposer.lexicon import BARE_WH, CONJ, EMBEDDING_FRAME, FIXED_PAIRS, IMPERATIVE, PAST_OF
+from enhanced_vllm.nlp.decomposer.noun_phrases import split_noun_phrases, split_quantified, split_repeated_preposition
+from enhanced_vllm.nlp.decomposer.referents import (
+    mentions_plural_pronoun,
+    person_of,
+    plural_referent,
+    resolve_pronouns,
+    subject_of,
+)
+from enhanced_vllm.nlp.decomposer.verbs import split_verb_phrase_list, split_verb_phrases, split_verbs
+from enhanced_vllm.nlp.decomposer.words import finish
+
+_KEEP_WHOLE = re.compile(
+    r"\b(?:between|vs\.?|versus|differ(?:ence|ences|ent)?|similarit(?:y|ies)|relationship|both|in common|alike"
+    r"|balanc(?:e|ing)|combin(?:e|ing)|juggl(?:e|ing)|reconcil(?:e|ing))\b",  # "balance work and family": one thing
+    re.I,
+)
+_CLAUSE_START = (
+    r"(?:when|where|who|whom|whose|what|which|why|how|is|are|was|were|did|does|do|can|could|should|will|would|has|have"
+    rf"|{IMPERATIVE})"
+)
+_CLAUSE_SPLIT = re.compile(  # "... and when did ...", "..., but (more importantly,) why was ...", "X, why Y, and Z"
+    rf"\s*,?\s+(?:{CONJ}|but(?:\s+(?:more\s+importantly|also))?\s*,?)\s+(?={_CLAUSE_START}\b)"
+    r"|\s*,\s+(?=(?:why|how|when|where|what|who)\s+(?:is|are|was|were|do|does|did|can|could|should|would|will)\b"
+    r"[^,]*,\s+(?:and|or)\s)",
+    re.I,
+)
+# "Can you explain how a jet engine works": the frame a later "what it is made of" is asked in
+_REQUEST_FRAME = re.compile(
+    r"^(?P<frame>tell me|(?:can|could) you (?:tell me|explain)|explain|describe|i was wondering|i'd like to know"
+    r"|i want to know)\b",
+    re.I,
+)
+_EMBEDDED_WH = re.compile(  # "why it collapsed", "how much it costs": a wh-phrase not followed by an auxiliary
+    r"^(?:how(?:\s+(?:much|many|long|old|far|big|often))?|why|when|where|what)\s+"
+    r"(?!(?:is|are|was|were|do|does|did|can|could|should|would|will|has|have)\b)\w+",
+    re.I,
+)
+_BY_WHOM = re.compile(
+    r"^(?P<first>(?:when|where|why|how)\s+(?:was|were|is|are)\s+(?P<np>[^,]+?)\s+(?P<participle>[a-z]+))"
+    r"\s*,?\s+and\s+by\s+whom$",
+    re.I,
+)
+_AND_WHETHER = re.compile(
+    r"^(?P<frame>(?:can|could|would) you tell me|tell me|do you know)\s+(?P<first>.+?)\s*,?\s+and\s+"
+    r"(?P<second>(?:whether|if)\s+.+)$",
+    re.I,
+)
+_AND = re.compile(r"\band\b|&", re.I)
+_IN_WHICH = re.compile(r"^(?P<first>.+?)\s*,?\s+and\s+(?P<wh>(?:in|on|at)\s+(?:which|what)\s+[a-z]+)$", re.I)
+
+
+def _by_whom(sentence: str) -> list[str] | None:
+    """ "When was Google founded and by whom?" -> the question, and who did it."""
+    match = _BY_WHOM.match(sentence.rstrip("?.!"))
+    if match is None:
+        return None
+    verb = PAST_OF.get(match.group("participle").lower(), match.group("participle"))
+    return [finish(match.group("first")), finish(f"Who {verb} {match.group('np')}")]
+
+
+def _in_which(sentence: str) -> list[str] | None:
+    """ "Who discovered penicillin and in which year?" -> the question, and in which year it was done."""
+    match = _IN_WHICH.match(sentence.rstrip("?.!"))
+    if match is None:
+        return None
+    return [finish(match.group("first")), finish(bare_wh(match.group("wh"), match.group("first")))]
+
+
+def _and_whether(sentence: str) -> list[str] | None:
+    """ "Can you tell me the opening hours of X and whether entry is free?" -> both asked in the frame."""
+    match = _AND_WHETHER.match(sentence.rstrip("?.!"))
+    if match is None:
+        return None
+    frame, first = match.group("frame"), match.group("first")
+    second = standalone(resolve_pronouns(match.group("second"), subject_of(first)), first, subject_of(first))
+    return [finish(f"{frame} {first}"), finish(f"{frame} {second}")]
+
+
+def decompose_sentence(sentence: str) -> list[str]:
+    sentence = sentence.strip()
+    if (asked := _by_whom(sentence) or _in_which(sentence) or _and_whether(sentence)) is not None:
+        return asked
+    clauses = _CLAUSE_SPLIT.split(sentence.rstrip("?.!"))
+    if _KEEP_WHOLE.search(clauses[0]):  # "the difference between A and B"; a later clause keeps only itself whole
+        return [sentence]
+    if len(clauses) > 1:
+        subject = subject_of(clauses[0])
+        plural = plural_referent(clauses[0]) if mentions_plural_pronoun(clauses[1:]) else None
+        person = person_of(clauses[0])
+        questions = decompose_sentence(finish(clauses[0]))
+        for clause in clauses[1:]:
+            if clause.strip().lower() in BARE_WH:
+                clause = bare_wh(clause.strip(), clauses[0])
+            clause = with_head(what_about(clause, clauses[0], subject), clauses[0])
+            if (frame := EMBEDDING_FRAME.match(clauses[0])) and re.match(r"^(?:how|why|when|where|what)\b", clause):
+                clause = f"{frame.group('frame')} {clause.strip()}"  # "... and what it is made of"
+            elif (frame := _REQUEST_FRAME.match(clauses[0])) and _EMBEDDED_WH.match(clause.strip()):
+                clause = f"{frame.group('frame')} {clause.strip()}"  # "Tell me about X and why it collapsed."
+            clause = standalone(resolve_pronouns(clause, subject, plural, person), clauses[0], subject)
+            questions.extend(decompose_sentence(finish(clause)))
+        return questions
+    text = sentence.rstrip("?.!").strip()
+    if FIXED_PAIRS.search(text) and len(_AND.findall(text)) == 1:  # "the population of Trinidad and Tobago"
+        return [sentence]
+    return (
+        split_superlatives(text)
+        or split_quantified(text)
+        or split_noun_phrases(text)
+        or split_verbs(text)
+        or split_verb_phrases(text)
+        or split_verb_phrase_list(text)
+        or split_repeated_preposition(text)
+        or split_coordinated_phrases(text)
+        or [sentence]
+    )

@@ -1,0 +1,175 @@
+"""Coordination found by the POS tagger anywhere in a clause: noun phrases ("When were Google and
+Amazon founded?"), titles and one-name look-alikes kept whole, and coordinated superlatives."""
+
+from __future__ import annotations
+
+import re
+
+from enhanced_vllm.nlp.decomposer.lexicon import FIXED_PAIRS, HEAD_TAGS, SINGULAR_VERB
+from enhanced_vllm.nlp.decomposer.noun_phrases import one_each
+from enhanced_vllm.nlp.decomposer.words import finish, name_tag, pos_tags, singular_noun
+
+_NP_TAGS = frozenset({"DET", "ADJ", "NOUN", "PROPN", "NUM"})
+_SINGULAR_AUXILIARIES = frozenset(SINGULAR_VERB.values())
+_SUPERLATIVES = frozenset("best worst most least first last".split())
+_EVALUATIVE = frozenset("best worst most least cheapest safest healthiest".split())  # many can be the best
+_THE_COORDINATED = re.compile(r"\bthe\s+\w+,?\s+(?:\w+,?\s+)*(?:and|or)\s", re.I)  # "the hottest and coldest"
+_RECIPROCAL_VERBS = frozenset(  # done together: coordinated subjects of these name one event
+    "meet met marry married divorce divorced engaged break broke split merge merged collaborate collaborated"
+    " team teamed fight fought".split()
+)
+_MAKING_VERBS = frozenset(
+    "wrote write writes written read directed direct filmed composed painted sang sung published authored starred"
+    " watched watch saw recorded".split()
+)
+
+
+def _conjunct_bounds(words: list[str], tags: list[str], conjunction: int) -> list[tuple[int, int]] | None:
+    """[start, end) of each noun phrase coordinated at ``words[conjunction]`` ("and"), left to right:
+    the phrase after it, and before it one or more separated by commas, each of the same shape as
+    the last: a name (capitalised words, "of" between them, a leading "the"), a phrase opened by a
+    determiner, or adjectives and nouns. None if these are not noun phrases."""
+
+    def of_between_names(i: int) -> bool:
+        return words[i] == "of" and 0 < i < len(words) - 1 and words[i - 1][:1].isupper() and words[i + 1][:1].isupper()
+
+    def in_last(i: int) -> bool:  # a name after "and" ends with its capitalised words: "Ireland part of ..."
+        if name_follows and not (words[i][:1].isupper() or of_between_names(i)):
+            return False
+        return tags[i] in _NP_TAGS or of_between_names(i)
+
+    name_follows = conjunction + 1 < len(words) and words[conjunction + 1][:1].isupper()
+    end = conjunction + 1
+    while end < len(words) and in_last(end) and not words[end - 1].endswith(","):
+        end += 1
+    while end > conjunction + 2 and tags[end - 1] == "ADJ":  # "Are X and Y safe during ...": "safe" is not Y's
+        end -= 1
+    last = range(conjunction + 1, end)
+    if not last or not HEAD_TAGS.intersection(tags[i] for i in last):
+        return None
+    named = all(words[i][:1].isupper() or of_between_names(i) or tags[i] == "DET" for i in last)
+    determined = tags[last[0]] == "DET"
+
+    def fits(i: int) -> bool:  # word i may belong to a conjunct before the "and"
+        if named:
+            return (words[i][:1].isupper() and tags[i] in _NP_TAGS) or of_between_names(i) or tags[i] == "DET"
+        return tags[i] in _NP_TAGS and (determined or tags[i] != "DET")
+
+    bounds, stop = [(conjunction + 1, end)], conjunction
+    while True:
+        start = stop
+        while start > 0 and fits(start - 1) and (start == stop or not words[start - 1].endswith(",")):
+            start -= 1
+            if tags[start] == "DET":  # a determiner opens its conjunct
+                break
+        if start == stop:
+            break
+        bounds.insert(0, (start, stop))
+        if start == 0 or not words[start - 1].endswith(","):  # no comma: the list starts here
+            break
+        stop = start
+    if len(bounds) < 2 or bounds[0][0] == 0 or any(not HEAD_TAGS.intersection(tags[a:b]) for a, b in bounds):
+        return None
+    if determined and any(tags[a] != "DET" for a, _ in bounds):  # "the boiling point of water and the freezing point"
+        return None
+    return bounds
+
+
+def _is_title(phrases: list[list[str]], before: str, tags: list[str]) -> bool:
+    """ "Who wrote Pride and Prejudice?", "Who wrote War and Peace?": after a verb of making or reading a
+    work, capitalised single words that are common nouns (by the tagger or WordNet) name one title."""
+    if not all(len(p) == 1 and p[0][:1].isupper() for p in phrases):
+        return False
+    if all(tag == "NOUN" for tag in tags):
+        return True
+    from enhanced_vllm.nlp.resources import wordnet
+
+    nouns = all(wordnet().synsets(p[0].lower(), pos="n") for p in phrases)
+    return before.lower() in _MAKING_VERBS and nouns
+
+
+def split_coordinated_phrases(sentence: str) -> list[str] | None:
+    """ "When were Google and Amazon founded?" -> one question per coordinated noun phrase."""
+    words = sentence.split()
+    conjunctions = [i for i, word in enumerate(words) if word.lower() == "and"]
+    if len(conjunctions) != 1 or FIXED_PAIRS.search(sentence):
+        return None
+    clean = [w.strip(",") for w in words]
+    tags = [name_tag(i, word, tag) for i, (word, tag) in enumerate(zip(clean, pos_tags(clean), strict=True))]
+    if (bounds := _conjunct_bounds(words, tags, conjunctions[0])) is None:
+        return None
+    phrases = [clean[a:b] for a, b in bounds]
+    prefix, suffix = clean[: bounds[0][0]], clean[bounds[-1][1] :]
+    if _is_title(phrases, prefix[-1], [tags[a] for a, _ in bounds]):
+        return None
+    if prefix[-1].lower() in _SINGULAR_AUXILIARIES and suffix and all(p[0][:1].isupper() for p in phrases):
+        return None  # "Where is Marks and Spencer headquartered?": a singular verb, so one name
+    if _RECIPROCAL_VERBS.intersection(w.lower() for w in suffix[:2]):
+        return None  # "When did Simon and Garfunkel break up / get married?": one event of both
+    if prefix[-1] == "of" and (one := one_each(" ".join(prefix[:-1])).split()) != prefix[:-1]:
+        # "What are the boiling points of water and ethanol?" -> "What is the boiling point of water?"
+        prefix = [SINGULAR_VERB.get(w.lower(), w) if w.lower() in ("are", "were") else w for w in one] + ["of"]
+    questions = []
+    verb = prefix[-1].lower()
+    for phrase in phrases:
+        head = phrase[next((k for k, w in enumerate(phrase) if w == "of"), len(phrase)) - 1]
+        singular = head[:1].isupper() or not head.lower().endswith("s")  # a name, or a singular noun
+        lead = [*prefix[:-1], SINGULAR_VERB[verb]] if singular and verb in SINGULAR_VERB else prefix
+        if lead is not prefix:  # "What time zones are X and Y in?" -> "What time zone is X in?"
+            lead = one_each(" ".join(lead[:-1])).split() + lead[-1:]
+        questions.append(finish(" ".join([*lead, *phrase, *suffix])))
+    return questions
+
+
+def _superlative(word: str, tag: str) -> bool:
+    """After "the": "hottest", "best" (which the tagger may read as an adverb)."""
+    return word.lower() in _SUPERLATIVES or (tag in ("ADJ", "ADV") and word.lower().endswith("est"))
+
+
+def _picks_one(adjectives: list[str], after_noun: list[str]) -> bool:
+    """ "the hottest and coldest planets (in ...)" each pick one; "the best and worst foods for X" and
+    "the cheapest and most reliable used cars" name several of each."""
+    if after_noun and after_noun[0].lower() == "for":
+        return False
+    return bool(after_noun) or not any(a.split()[0].lower() in _EVALUATIVE for a in adjectives)
+
+
+def split_superlatives(sentence: str) -> list[str] | None:
+    """ "What are the hottest and coldest planets?" -> "What is the hottest planet?", ...: one question
+    per coordinated superlative, the noun and the verb singular (each picks one)."""
+    if not _THE_COORDINATED.search(sentence):
+        return None
+    words = sentence.split()
+    tags = pos_tags([w.strip(",") for w in words])
+    conjunctions = [i for i, word in enumerate(words) if word.lower() in ("and", "or")]
+    if len(conjunctions) != 1 or not 0 < conjunctions[0] < len(words) - 2:
+        return None
+    at = conjunctions[0]
+    first = at - 1
+    while first > 0 and words[first - 1].endswith(",") and _superlative(words[first - 1].strip(","), tags[first - 1]):
+        first -= 1
+    second = 2 if words[at + 1].lower() in ("most", "least") and at + 3 < len(words) else 1  # "most reliable"
+    adjectives = [w.strip(",") for w in words[first:at]] + [words[at + 1]]
+    if (
+        first == 0
+        or words[first - 1].lower() != "the"
+        or not all(_superlative(w, t) for w, t in zip(adjectives, [*tags[first:at], tags[at + 1]], strict=True))
+    ):
+        return None
+    adjectives[-1] = " ".join(words[at + 1 : at + 1 + second])
+    rest = words[at + 1 + second :]
+    rest_tags = tags[at + 1 + second :]
+    head = next((k for k, tag in enumerate(rest_tags) if tag == "NOUN" and rest[k].islower()), None)
+    while head is not None and head + 1 < len(rest) and rest_tags[head + 1] == "NOUN" and rest[head + 1].islower():
+        head += 1  # "land animals": the head is the last noun
+    prefix = words[:first]
+    if (
+        head is not None
+        and _picks_one(adjectives, rest[head + 1 :])
+        and (verb := prefix[-2].lower() if len(prefix) > 1 else "") in SINGULAR_VERB
+    ):
+        singular = singular_noun(rest[head])
+        if singular != rest[head]:
+            prefix = [*prefix[:-2], SINGULAR_VERB[verb], prefix[-1]]
+            rest = [*rest[:head], singular, *rest[head + 1 :]]
+    return [finish(" ".join([*prefix, adjective, *rest])) for adjective in adjectives]

@@ -1,0 +1,149 @@
+"""A later clause or sentence completed from the first one: bare "and why?", "what about X?", "which
+have ...", "one", "any", "there", "tickets", and a place the scene was set in."""
+
+from __future__ import annotations
+
+import re
+
+from enhanced_vllm.nlp.decomposer.lexicon import AUXILIARIES, BARE_WH
+from enhanced_vllm.nlp.decomposer.referents import indefinite
+from enhanced_vllm.nlp.decomposer.words import finish, participle_of, pos_tags
+
+_BARE_WH_REPLACES = re.compile(rf"^(?:{'|'.join(BARE_WH)})\b", re.I)  # the first clause's own wh-word
+_FRAGMENT_PREPOSITIONS = frozenset("in on at during for near under without with before after from".split())
+_PP_FRAGMENT = re.compile(rf"^(?:{'|'.join(_FRAGMENT_PREPOSITIONS)})\s+(?!(?:which|what|whom)\b)[^,;]+$", re.I)
+_NAME_FRAGMENT = re.compile(r"^(?P<entity>(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,3})$")  # "And Germany?"
+_WHAT_ABOUT = re.compile(r"^(?:what|how)\s+about\s+(?P<entity>.+)$", re.I)  # "... and what about Peru?"
+_AGENT = re.compile(r"^who\s+(?P<verb>[a-z]+)\s+(?P<np>.+)$", re.I)  # "Who founded Nike" -> "Nike was founded"
+_VISIT_VERB = re.compile(r"^(?:see|stay|eat|visit|do|go|avoid|shop|park)$", re.I)
+_WH_HEAD = re.compile(r"^(?P<wh>which|what)\s+(?P<head>[a-z]+)\s+(?P<verb>[a-z]+)\b", re.I)  # "Which cities have"
+_ELIDED_WH = re.compile(r"^(?P<wh>which|what)\s+(?P<verb>[a-z]+)(?P<rest>.*)$", re.I)
+_ALSO = re.compile(r"\s*,?\s+too(?=[?.!]?$)|\balso\s+", re.I)  # "does it also offer ...", "... too?": the repetition
+_ONE = re.compile(  # a closing "one" ("... into one each year?"), unless "which one", "the one"
+    r"\b(?P<before>\w+)\s+one(?=(?:\s+(?:each|every|per|now|today|online|too|first)\b.*)?[?.!]?$)", re.I
+)
+_ONE_DETERMINERS = frozenset("which this that each every any another no the".split())
+_TRIP_NOUNS = {  # "... Iceland and how much do flights cost?": flights to Iceland
+    **dict.fromkeys("tickets ticket flights flight fares admission entry trains buses ferries".split(), "to"),
+    **dict.fromkeys("hotels hotel accommodation restaurants".split(), "in"),
+}
+_TRIP_NOUN = re.compile(rf"\b(?P<noun>{'|'.join(_TRIP_NOUNS)})\b(?!\s+(?:to|in|for|at|from|of)\b)", re.I)
+_THERE = re.compile(  # "what can I do there?" -> "in Iceland"; "how do I get there?" -> "to Machu Picchu"
+    r"(?P<motion>\b(?:get|go|travel|fly|drive|walk|move|commute)\s+)?(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )"
+    r"\bthere\b(?!\s+(?:is|are|was|were|be|been)\b)",
+    re.I,
+)
+_BARE_ATTRIBUTE = re.compile(  # "... and what's the area code?": of the place or thing asked about first
+    r"^(?:what|who)(?:'s|\s+(?:is|was|are|were))\s+the\s+[a-z]+(?:\s+[a-z]+)?$", re.I
+)
+_ANY = re.compile(r"\b(?P<any>any|some)(?=[?.!]?$)", re.I)  # "... and does Venus have any?"
+_HOW_MANY = re.compile(r"^how\s+many\s+(?P<noun>[a-z]+)\b", re.I)
+_HOW_KNOW = re.compile(r"^(?P<ask>(?:how|why)\s+(?:do|does|did|can|could)\s+.+?\s+(?:know|tell))[?.!]?$", re.I)
+_WH_COPULA = re.compile(  # "How old is the universe" -> "how old the universe is"
+    r"^(?P<wh>how\s+\w+|what|who|where|when|why|which\s+\w+)\s+(?P<cop>is|are|was|were)\s+(?P<np>.+?)[?.!]?$", re.I
+)
+
+
+def bare_wh(wh: str, first: str) -> str:
+    """A bare "and why?" asked of the first clause: "When did Rome fall and why?" -> "Why did Rome
+    fall?"; "Who founded Nike and when?" -> "When was Nike founded?"."""
+    if _BARE_WH_REPLACES.match(first):
+        return _BARE_WH_REPLACES.sub(wh, first, count=1)
+    if (match := _AGENT.match(first)) is not None and (participle := participle_of(match.group("verb"))) is not None:
+        return f"{wh} was {match.group('np')} {participle}"
+    return wh
+
+
+def what_about(clause: str, first: str, subject: str | None) -> str:
+    """ "What is the currency of India and what about Peru?": the first clause, about Peru."""
+    match = _WHAT_ABOUT.match(clause.strip())
+    if match is None or subject is None or subject not in first:
+        return clause
+    at = first.rindex(subject)
+    return first[:at] + match.group("entity") + first[at + len(subject) :]
+
+
+def with_head(clause: str, first: str) -> str:
+    """ "Which cities have metros and which have trams?", "Which animals hibernate and which
+    migrate?": the second "which" asks of the same cities or animals (it is followed by the first
+    clause's verb, an auxiliary, or a verb alone)."""
+    head, elided = _WH_HEAD.match(first), _ELIDED_WH.match(clause.strip())
+    if head is None or elided is None or head.group("head").lower() in AUXILIARIES:
+        return clause
+    verb = elided.group("verb").lower()
+    if verb != head.group("verb").lower() and verb not in AUXILIARIES and elided.group("rest").strip():
+        return clause
+    return f"{elided.group('wh')} {head.group('head')} {clause.strip()[len(elided.group('wh')) :].strip()}"
+
+
+def standalone(later: str, first: str, subject: str | None) -> str:
+    """A later clause or sentence on its own: "one" as the first one's "a N" ("... and should I open
+    one?" -> "should I open a Roth IRA?"), a closing "any" as "any N" after "How many N", "tickets" as
+    "tickets to X" after a question about the place X, and without the "also" / "too" that tied it to
+    the first."""
+    if (thing := indefinite(first)) is not None:
+        later = _ONE.sub(
+            lambda m: m.group(0) if m.group("before").lower() in _ONE_DETERMINERS else f"{m.group('before')} {thing}",
+            later,
+        )
+    later = _ALSO.sub("", later)
+    if (many := _HOW_MANY.match(first)) is not None:
+        later = _ANY.sub(lambda m: f"{m.group('any')} {many.group('noun')}", later)
+    if subject is not None and subject.split()[-1][:1].isupper() and subject not in later:
+        later = _TRIP_NOUN.sub(lambda m: f"{m.group(0)} {_TRIP_NOUNS[m.group('noun').lower()]} {subject}", later, 1)
+        later = _THERE.sub(lambda m: f"{m.group('motion') or ''}{'to' if m.group('motion') else 'in'} {subject}", later)
+    if subject is not None and subject.split()[-1][:1].isupper() and _BARE_ATTRIBUTE.match(later.rstrip("?.!")):
+        later = f"{later.rstrip('?.!')} of {subject}"
+    if (ask := _HOW_KNOW.match(later.strip())) is not None and (asked := _WH_COPULA.match(first.strip())):
+        later = f"{ask.group('ask')} {asked.group('wh').lower()} {asked.group('np')} {asked.group('cop').lower()}?"
+    return later
+
+
+def what_about_sentence(sentence: str, previous: str) -> str:
+    """ "Can dogs eat grapes? What about chocolate?": the previous question about the new thing,
+    which takes the place of the previous one's only name (a name) or its last noun (a common noun)."""
+    fragment = sentence.rstrip("?.!").strip()
+    if (pp := _PP_FRAGMENT.match(fragment)) is not None:  # "... at sea level? And on top of Everest?"
+        return _with_phrase(previous, pp.group(0))
+    match = _WHAT_ABOUT.match(fragment) or _NAME_FRAGMENT.match(fragment)  # "What about Germany?", "And Germany?"
+    if match is None:
+        return sentence
+    if (pp := _PP_FRAGMENT.match(match.group("entity"))) is not None:  # "What about in Texas?"
+        return _with_phrase(previous, pp.group(0))
+    entity, words = match.group("entity"), previous.rstrip("?.!").split()
+    article = entity.lower().startswith("the ")  # "What about the Prado?" replaces "the Louvre"
+    if entity.split()[-1][:1].isupper():
+        names = [i for i in range(1, len(words)) if words[i][:1].isupper() and (i == 1 or words[i - 1].islower())]
+        if len(names) > 1:  # "Is Norway in the EU? What about Sweden?": a bare name replaces a bare name
+            names = [i for i in names if (words[i - 1].lower() == "the") == article]
+        if len(names) != 1:  # "Did Obama meet Putin? What about Macron?": which one it replaces is unclear
+            return sentence
+        start = end = names[0]
+        while end + 1 < len(words) and words[end + 1][:1].isupper():
+            end += 1
+        start -= article and words[start - 1].lower() == "the"
+        return finish(" ".join([*words[:start], entity, *words[end + 1 :]]))
+    tags = pos_tags(words)
+    nouns = [i for i, (word, tag) in enumerate(zip(words, tags, strict=True)) if tag == "NOUN" and word.islower()]
+    if not nouns or nouns[-1] != len(words) - 1:  # only a closing object is replaced
+        return sentence
+    start = nouns[-1]
+    while start > 0 and tags[start - 1] in ("NOUN", "ADJ", "DET") and words[start - 1].islower():
+        start -= 1
+    return finish(" ".join([*words[:start], entity]))
+
+
+def _with_phrase(previous: str, phrase: str) -> str:
+    """The previous question with ``phrase`` in place of its last prepositional phrase (or added)."""
+    words = previous.rstrip("?.!").split()
+    at = next((i for i in range(len(words) - 1, 1, -1) if words[i].lower() in _FRAGMENT_PREPOSITIONS), len(words))
+    return finish(" ".join([*words[:at], phrase[:1].lower() + phrase[1:]]))
+
+
+def in_place(question: str, place: str | None) -> str:
+    """ "I'm visiting Rome. What should I see?" -> "What should I see in Rome?": a question that ends
+    on a verb of visiting and names no place is asked of the place the scene was set in."""
+    words = question.rstrip("?.!").split()
+    if place is None or not _VISIT_VERB.match(words[-1]) or any(w[:1].isupper() and w != "I" for w in words[1:]):
+        return question
+    return finish(f"{question.rstrip('?.!')} in {place}")

@@ -1,0 +1,53 @@
+"""Word lists and patterns shared by the decomposer's modules: conjunctions, auxiliaries, request frames,
+and the fixed pairs that name one thing ("rock and roll", "Procter & Gamble")."""
+
+from __future__ import annotations
+
+import re
+
+CONJ = r"(?:and also|and|as well as|along with|plus|&)"
+IMPERATIVE = r"(?:explain|describe|define|summari[sz]e|list|name|compare)"
+IMPERATIVE_START = re.compile(rf"^(?:{IMPERATIVE}|tell me|give me|show me)\b", re.I)
+BARE_WH = ("why", "how", "where", "when")
+EMBEDDING_FRAME = re.compile(
+    r"^(?P<frame>(?:can|could) you (?:explain|tell me)|tell me|explain|do you know)\s+"
+    r"(?:how|why|when|where|what)\s+(?P<np>.+?)\s+[a-z]+$",
+    re.I,
+)
+AUXILIARIES = frozenset("is are was were does do did has have can could will would should".split())
+HEAD_TAGS = frozenset({"NOUN", "PROPN"})
+# pairs that name one thing: never split
+FIXED_PAIRS = re.compile(  # " and " in these reads "and" or "&"
+    (
+        r"\b(?:rock and roll|salt and pepper|bread and butter|fish and chips|trial and error"
+        r"|research and development|supply and demand|law and order|black and white|rhythm and blues"
+        r"|arts and crafts|macaroni and cheese|mac and cheese|peanut butter and jelly|ups and downs"
+        r"|romeo and juliet|antony and cleopatra|tristan and isolde|hansel and gretel|jekyll and hyde|thelma and louise"
+        r"|snakes and ladders|chutes and ladders|dungeons and dragons|hide and seek|tom and jerry"  # titles, games
+        r"|trinidad and tobago|antigua and barbuda|bosnia and herzegovina|marks and spencer|procter and gamble"
+        r"|barnes and noble|ben and jerry's|simon and schuster"  # countries, companies
+        r"|lewis and clark|watson and crick|gilbert and sullivan|rodgers and hammerstein|laurel and hardy"  # duos
+        r"|marx and engels|bonnie and clyde|lennon and mccartney|simon and garfunkel"
+        r"|(?P<same>\w+) and (?P=same)"  # "Johnson & Johnson"
+        r"|(?:the )?(?:film|movie|book|novel|song|album|band|show|series|play|game|musical) \w+ and )\b"
+    ).replace(" and ", r" (?:and|&) "),
+    re.I,
+)
+PAST_OF = {  # participles whose past tense differs ("When was Hamlet written and by whom?" -> "Who wrote Hamlet?")
+    "written": "wrote",
+    "drawn": "drew",
+    "sung": "sang",
+    "begun": "began",
+    "taken": "took",
+    "given": "gave",
+    "driven": "drove",
+    "shown": "showed",
+    "known": "knew",
+    "grown": "grew",
+    "spoken": "spoke",
+    "chosen": "chose",
+    "stolen": "stole",
+    "done": "did",
+    "seen": "saw",
+}
+SINGULAR_VERB = {"are": "is", "were": "was", "do": "does", "have": "has"}

@@ -1,0 +1,228 @@
+"""What a later clause's pronoun points back to (the subject, a plural noun, a person, an "a N"), and the
+pronouns replaced by it."""
+
+from __future__ import annotations
+
+import re
+
+from enhanced_vllm.nlp.decomposer.lexicon import AUXILIARIES, EMBEDDING_FRAME, HEAD_TAGS, IMPERATIVE, SINGULAR_VERB
+from enhanced_vllm.nlp.decomposer.words import looks_plural, pos_tags
+
+_COPULA_NP = re.compile(r"^(?:what|who)(?:\s+(?:is|are|was|were)|'s)\s+(?P<np>.+)$", re.I)  # "What is machine learning"
+# "Where can I buy a laptop": what a later "it" means is the doer's object
+_DOER_OBJECT = re.compile(
+    r"^(?:how|where|when|why|what)\s+(?:can|do|should|could|would|will|did)\s+(?:I|you|we|one)\s+[a-z]+\s+(?P<np>.+)$",
+    re.I,
+)
+_AUX_NP = re.compile(  # "How does photosynthesis work"
+    r"^(?:how|why|when|where|what)\s+(?:does|do|did|is|was|can|could|will|would|should)\s+(?P<np>.+?)"
+    r"\s+(?!(?:that|this|it|them|these|those)$)[a-z]+$",  # "What could cause that": no noun phrase
+    re.I,
+)
+_IMPERATIVE_NP = re.compile(rf"^{IMPERATIVE}\s+(?P<np>.+)$", re.I)  # "Explain recursion"
+# "Who invented the telephone"
+_OBJECT_NP = re.compile(r"^(?:who|what)\s+(?P<verb>[a-z]+ed|[a-z]+s)\s+(?P<np>.+)$", re.I)
+_PERSONAL_PRONOUNS = frozenset({"he", "she", "him", "his", "her"})
+_LOCATIVE = frozenset({"on", "in", "at"})
+_DOERS = frozenset({"I", "you", "we", "one", "they"})
+_AGENT_NOUNS = {  # "Who founded X and when did he retire?": he is the founder of X
+    "founded": "founder",
+    "invented": "inventor",
+    "wrote": "author",
+    "discovered": "discoverer",
+    "directed": "director",
+    "painted": "painter",
+    "composed": "composer",
+    "designed": "designer",
+    "created": "creator",
+    "built": "builder",
+    "developed": "developer",
+    "won": "winner",
+    "owns": "owner",
+    "leads": "leader",
+}
+_POSSESSIVES = frozenset({"its", "his", "their"})
+_PLURAL_PRONOUNS = frozenset({"they", "them", "their"})
+_PLURAL_PRONOUN = re.compile(rf"\b(?:{'|'.join(_PLURAL_PRONOUNS)})\b", re.I)
+_AUX_SUBJECT = re.compile(  # "Can dogs eat", "Why do cats purr": a plural subject the clause opens with
+    r"^(?:(?:how|what|where|when|why)\s+)?(?:can|could|do|did|will|would|should|are|were)\s+"
+    r"(?P<np>(?:the\s+)?[a-z]+[^s\W]s)\s+[a-z]+\b(?!s\b)",
+    re.I,
+)
+_PLURAL_OF = re.compile(r"^(?:the\s+)?(?:[a-z]+\s+)?[a-z]*[^su\Wi]s\s+of\s+(?P<x>.+)$", re.I)  # "the main causes of X"
+_EXPLETIVE_IT = re.compile(  # "is it safe to give him X", "does it take", "is it true that": no referent
+    r"\s+(?:\w+\s+)?to\s+\w+\s+\w|\s+takes?\b|\s+(?:\w+\s+)?(?:that|if|whether)\b", re.I
+)
+_INDEFINITE = re.compile(r"^(?:an?)\s", re.I)
+_CALENDAR = frozenset(  # capitalised, yet not what a later clause is about
+    "monday mondays tuesday tuesdays wednesday wednesdays thursday thursdays friday fridays saturday saturdays sunday"
+    " sundays january february march april may june july august september october november december".split()
+)
+
+
+def subject_of(clause: str) -> str | None:
+    """The entity a later clause's pronoun refers to: the last run of capitalised words (not the
+    first word), else a sentence-initial name, else the clause's noun phrase (``_noun_phrase``)."""
+    words = clause.rstrip("?.!").split()
+    runs, starts, current = [], [], []
+    for i, word in enumerate(words):
+        if i > 0 and word[:1].isupper() and (word != "I" or current) and word.strip(",;").lower() not in _CALENDAR:
+            if not current:
+                starts.append(i)
+            current.append(word.strip(",;"))
+        elif current and word in ("of", "the") and _name_goes_on(words, i):
+            current.append(word)  # "the Great Wall of China", "the Bank of the West"
+        else:
+            if current:
+                runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    if runs:
+        run, start = _with_nouns(runs[-1], words, starts[-1]), starts[-1]
+        before = words[start - 2 if start > 1 and words[start - 1] == "the" else start - 1].lower()
+        if before in _LOCATIVE and (copula := _COPULA_NP.match(" ".join(words))):
+            return copula.group("np")  # "What is the largest ocean on Earth": the ocean, not the Earth
+        if start > 1 and words[start - 1].isdigit() and words[start - 2] == "the":  # "the 2018 World Cup"
+            return " ".join(["the", words[start - 1], *run])
+        return " ".join(["the", *run] if start > 0 and words[start - 1] == "the" else run)  # "the Eiffel Tower"
+    return _leading_proper_noun(words) or _noun_phrase(" ".join(words))
+
+
+def _name_goes_on(words: list[str], i: int) -> bool:
+    """ "of" or "of the" at ``words[i]`` inside a name: a capitalised word follows."""
+    after = words[i + 1 : i + 3]
+    if words[i] == "the":
+        return words[i - 1] == "of" and after[:1] != [] and after[0][:1].isupper()
+    return bool(after) and (after[0][:1].isupper() or (after[0] == "the" and len(after) > 1 and after[1][:1].isupper()))
+
+
+def _with_nouns(run: list[str], words: list[str], start: int) -> list[str]:
+    """A name with the common nouns that follow it: "LASIK surgery", "the Rust programming language"."""
+    end = start + len(run)
+    tags = pos_tags([w.strip(",;") for w in words])
+    while end < len(words) and tags[end] == "NOUN" and words[end].islower() and words[end] not in _DOERS:
+        end += 1
+    return [*run, *(w.strip(",;") for w in words[start + len(run) : end])]
+
+
+def _noun_phrase(clause: str) -> str | None:
+    """A short noun phrase the clause is about: after a copula ("What is machine learning"), between
+    an auxiliary and the verb ("How does photosynthesis work") or after the verb ("Who invented the
+    telephone")."""
+    for pattern in (_COPULA_NP, _DOER_OBJECT, _AUX_NP, _IMPERATIVE_NP, EMBEDDING_FRAME, _OBJECT_NP):
+        match = pattern.match(clause)
+        if match is None or (pattern is _OBJECT_NP and match.group("verb").lower() in AUXILIARIES):
+            continue
+        words = match.group("np").split()
+        longest = 7 if pattern is _COPULA_NP else 4  # "What is the tallest building in the world"
+        if words[0] in _DOERS:  # "How can I find it": no noun phrase here
+            continue
+        if 1 <= len(words) <= longest and not AUXILIARIES.intersection(w.lower() for w in words):
+            return match.group("np")
+    return None
+
+
+def person_of(clause: str) -> str | None:
+    """Who "he" / "she" means after "Who is the CEO of Microsoft": the role, not the company; after
+    "Who founded Microsoft": the founder of Microsoft."""
+    match = re.match(r"^who\s+(?:is|was)\s+(?P<np>the\s+.+?)[?.!]?$", clause, re.I)
+    if match:
+        return match.group("np")
+    match = re.match(r"^who\s+(?P<verb>[a-z]+)\s+(?P<np>.+?)[?.!]?$", clause, re.I)
+    if match and (agent := _AGENT_NOUNS.get(match.group("verb").lower())):
+        return f"the {agent} of {match.group('np')}"
+    return None
+
+
+def _leading_proper_noun(words: list[str]) -> str | None:
+    """A sentence-initial subject ("Tesla makes cars."), which the capitalisation rule cannot tell
+    from "The" or "What": a first word the bundled POS tagger reads as a noun, followed by a verb."""
+    if len(words) < 2 or not words[0][:1].isupper():
+        return None
+    first = words[0].strip(",;.")
+    first_tag, next_tag = pos_tags([first, words[1].strip(",;.")])
+    return first if first_tag in ("NOUN", "PROPN") and next_tag in ("VERB", "AUX") else None
+
+
+def plural_referent(clause: str) -> str | None:
+    """What "they" / "them" / "their" in a later clause most likely means: a plural subject after
+    the clause's opening auxiliary, else the last plural-looking noun of ``clause`` ("What do lions
+    eat" -> "lions"), by the bundled POS tagger."""
+    if (opening := _AUX_SUBJECT.match(clause)) is not None:  # "Can dogs eat grapes": the dogs, not the grapes
+        return opening.group("np")
+    words = [w.strip(",;") for w in clause.rstrip("?.!").split()]
+    tags = pos_tags(words)
+    plural = [
+        i
+        for i, (word, tag) in enumerate(zip(words, tags, strict=True))
+        if tag in ("NOUN", "PROPN") and looks_plural(word)
+    ]
+    if not plural:
+        return None
+    last = plural[-1]
+    start = last
+    # modifiers: "solar panels" (not a plural-looking word, which the tagger may misread: "causes")
+    while start > 0 and tags[start - 1] in ("NOUN", "ADJ") and not words[start - 1].lower().endswith("s"):
+        if start > 1 and words[start - 2] in _DOERS:  # "How do I plant tomatoes": "plant" is the verb
+            break
+        start -= 1
+    if start > 0 and words[start - 1].lower() in ("the", "these", "those"):
+        start -= 1
+    return " ".join(words[start : last + 1])
+
+
+def resolve_pronouns(clause: str, subject: str | None, plural: str | None = None, person: str | None = None) -> str:
+    """Pronouns replaced: plural ones by ``plural`` (else ``subject``), personal ones by ``person``
+    (else ``subject``), the others by ``subject``. A closing possessive phrase reads "the N of X"
+    ("what is its capital" -> "what is the capital of France"), another one "X's"."""
+
+    def referent(word: str) -> str | None:
+        if word in _PLURAL_PRONOUNS:
+            return plural or subject
+        if word in ("it", "its") and subject is not None and subject == plural:
+            return None  # "Why do cats purr and how do they do it?": "it" is not the cats
+        if word == "it" and subject is not None and (of := _PLURAL_OF.match(subject)) is not None:
+            return of.group("x")  # "What are the symptoms of flu and how is it treated?": flu
+        return (person or subject) if word in _PERSONAL_PRONOUNS else subject
+
+    closing = re.search(r"\b(?P<pronoun>its|his|her|their)\s+(?P<np>\w+(?:\s+\w+){0,3})(?P<end>[?.!]?)$", clause, re.I)
+    if closing and (target := referent(closing.group("pronoun").lower())) is not None:
+        if closing.group("pronoun").lower() == "its" and " of " in target:  # "the boiling point of water ... its"
+            target = target[target.rindex(" of ") + 4 :]
+        clause = f"{clause[: closing.start()]}the {closing.group('np')} of {target}{closing.group('end')}"
+
+    def replace(match: re.Match) -> str:
+        word = match.group(0).lower()
+        if word == "it" and _EXPLETIVE_IT.match(clause, match.end()):  # "is it safe to drive": no referent
+            return match.group(0)
+        if (target := referent(word)) is None:
+            return match.group(0)
+        if word not in _POSSESSIVES:
+            return target
+        return f"{target}'" if word == "their" and target.endswith("s") else f"{target}'s"  # "the vaccines'"
+
+    clause = re.sub(r"\b(?:it|he|she|they|him|them|its|his|their)\b", replace, clause, flags=re.I)
+    if _INDEFINITE.match(referent("they") or ""):  # "how much do they earn" of "a paralegal": "does"
+        clause = re.sub(r"\b(do|are|were|have)\s+(?=an?\s)", lambda m: f"{SINGULAR_VERB[m.group(1).lower()]} ", clause)
+    return clause
+
+
+def mentions_plural_pronoun(clauses: list[str]) -> bool:
+    return any(_PLURAL_PRONOUN.search(clause) for clause in clauses)
+
+
+def indefinite(clause: str) -> str | None:
+    """ "What is a Roth IRA", "Where can I buy a used car": the "a N" a later "one" stands for."""
+    for pattern in (_COPULA_NP, _DOER_OBJECT):
+        if (match := pattern.match(clause.rstrip("?.!"))) is not None and _INDEFINITE.match(match.group("np")):
+            return match.group("np")
+    words = [w.strip(",;") for w in clause.rstrip("?.!").split()]
+    if (start := next((i for i, w in enumerate(words) if w.lower() in ("a", "an")), None)) is None:
+        return None  # "Is a Roth IRA worth it": the first "a N" of the clause, to its last noun
+    tags = pos_tags(words)
+    end = start + 1
+    while end < len(words) and tags[end] in ("ADJ", "NOUN", "PROPN"):
+        end += 1
+    nouns = [i for i in range(start + 1, end) if tags[i] in HEAD_TAGS]
+    return " ".join(words[start : nouns[-1] + 1]) if nouns else None

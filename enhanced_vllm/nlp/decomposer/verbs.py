@@ -1,0 +1,91 @@
+"""Coordinated verbs sharing one object ("How do I install and configure nginx?") and verb phrases
+with objects of their own ("How do I install Python and set up a virtual environment?")."""
+
+from __future__ import annotations
+
+import re
+
+from enhanced_vllm.nlp.decomposer.lexicon import AUXILIARIES, CONJ
+from enhanced_vllm.nlp.decomposer.words import finish, pos_tags
+
+_PARTICLE = r"(?:\s+(?:up|down|out|in|off|back|over))?"  # phrasal verbs: "set up", "back up"
+_VERB = rf"[a-z]+{_PARTICLE}"
+_DOER = r"(?P<prefix>.*?\b(?:I|you|we|one|to|can|should))"
+_VERB_COORDINATION = re.compile(
+    rf"^{_DOER}\s+(?P<verbs>{_VERB}(?:\s+for)?(?:\s*,\s*{_VERB})*\s*,?\s+(?P<conj>{CONJ}|or)\s+{_VERB})\s+(?P<object>.+)$"
+)
+_VERB_SEPARATOR = re.compile(rf"\s*,\s*(?:(?:{CONJ}|or)\s+)?|\s+(?:{CONJ}|or)\s+", re.I)
+# "Where can I buy or rent a tuxedo?" asks two things; "Is it better to rent or buy?", "Should I ..." one choice
+_ALTERNATIVES_ASKED = re.compile(r"^(?:where|how|when)\b(?!.*\b(?:better|worse|rather|whether|cheaper)\b)", re.I)
+# "How do I install Docker and configure it?": the second verb's pronoun is the first verb's object
+_VERB_PHRASES = re.compile(
+    rf"^{_DOER}\s+(?P<first>{_VERB})\s+(?P<object>.+?)\s*,?\s+(?:and then|and|then)\s+"
+    rf"(?P<second>{_VERB})\s+(?:it|them)$"
+)
+_NOT_VERBS = frozenset("the a an of in on for to with my your our its their".split())
+_DOER_OPENING = re.compile(
+    r"^(?P<prefix>(?:how|what|where|when|why)\s+(?:do|does|can|could|should|would|will|did)\s+(?:I|you|we|one)"
+    r"|what(?:\s+is|'s)\s+the\s+(?:best|easiest|fastest|quickest|right|safest)\s+way\s+to)\s+(?P<rest>.+)$",
+    re.I,
+)
+_PRONOUN_OBJECT = re.compile(r"\b(?:it|them)\b", re.I)
+_PREPOSITIONAL_OBJECT = re.compile(r"^(?P<preposition>for|with|about|on|to|at)\s+", re.I)
+_TAKES_PREPOSITION = frozenset(  # "apply and pay for a visa": both take the "for"
+    "apply pay care look wait ask search prepare plan vote register shop study train budget account deal cope"
+    " talk speak write listen".split()
+)
+
+
+def split_verbs(sentence: str) -> list[str] | None:
+    match = _VERB_COORDINATION.match(sentence)
+    if not match:
+        return None
+    if match.group("conj").lower() == "or" and not _ALTERNATIVES_ASKED.match(sentence):
+        return None
+    verbs = [v for v in _VERB_SEPARATOR.split(match.group("verbs")) if v]
+    if len(verbs) < 2 or any(v.lower() in _NOT_VERBS or v.lower() in AUXILIARIES for v in verbs):
+        return None
+    thing = match.group("object")
+    bare = _PREPOSITIONAL_OBJECT.sub("", thing)  # "plant and care for tulips": "plant tulips"
+
+    def object_of(verb: str) -> str:
+        return thing if verb is verbs[-1] or verb.split()[0].lower() in _TAKES_PREPOSITION else bare
+
+    return [finish(f"{match.group('prefix')} {verb} {object_of(verb)}") for verb in verbs]
+
+
+def split_verb_phrases(sentence: str) -> list[str] | None:
+    if (match := _VERB_PHRASES.match(sentence)) is None or match.group("second").lower() in _NOT_VERBS:
+        return None
+    prefix, thing = match.group("prefix"), match.group("object")
+    return [finish(f"{prefix} {match.group(verb)} {thing}") for verb in ("first", "second")]
+
+
+def _starts_verb_phrase(words: list[str], tags: list[str], i: int) -> bool:
+    """Word i opens a verb phrase: the tagger says so, or it can be a verb (WordNet) and is followed by
+    what opens its object ("apply for a card", "practice speaking"); the tagger reads some as nouns."""
+    if tags[i] == "VERB":
+        return True
+    if tags[i] != "NOUN" or i + 1 >= len(words) or tags[i + 1] not in ("ADP", "DET", "PRON", "VERB"):
+        return False
+    from enhanced_vllm.nlp.resources import wordnet
+
+    return bool(wordnet().synsets(words[i].lower(), pos="v"))
+
+
+def split_verb_phrase_list(sentence: str) -> list[str] | None:
+    """ "How do I install Python and set up a virtual environment?": verb phrases with objects of
+    their own, each asked with the shared opening (a later pronoun is left to ``split_verb_phrases``)."""
+    match = _DOER_OPENING.match(sentence)
+    if match is None:
+        return None
+    words = match.group("rest").split()
+    conjunctions = [i for i, word in enumerate(words) if word.lower() == "and"]
+    if len(conjunctions) != 1 or _PRONOUN_OBJECT.search(match.group("rest")):
+        return None
+    tags = pos_tags([w.strip(",") for w in words])
+    at = conjunctions[0]
+    if not 1 < at < len(words) - 1 or tags[0] != "VERB" or not _starts_verb_phrase(words, tags, at + 1):
+        return None
+    phrases = [" ".join(words[:at]).rstrip(","), " ".join(words[at + 1 :])]
+    return [finish(f"{match.group('prefix')} {phrase}") for phrase in phrases]

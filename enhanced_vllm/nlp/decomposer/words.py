@@ -1,0 +1,70 @@
+"""Word-level helpers: tagging, number (plural-looking words, singular forms, the copula that agrees),
+participles, and how a sub-question is finished (capital, "?" or ".")."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from enhanced_vllm.nlp.decomposer.lexicon import IMPERATIVE_START, PAST_OF
+
+_PARTICIPLE_OF = {past: participle for participle, past in PAST_OF.items()} | {
+    verb: verb for verb in "won built made found led held sold bought taught brought fought".split()
+}
+
+
+def pos_tags(words: list[str]) -> list[str]:
+    """Universal POS tags of ``words`` by the bundled Brill tagger; a clause's rules ask about the same
+    words several times, so each word list is tagged once."""
+    return list(_tagged(tuple(words)))
+
+
+@functools.lru_cache(maxsize=2048)
+def _tagged(words: tuple[str, ...]) -> tuple[str, ...]:
+    from enhanced_vllm.nlp.resources import pos_tagger
+
+    return tuple(tag for _, tag in pos_tagger().tag(list(words)))
+
+
+def finish(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip(" ,;")
+    text = text.rstrip("?.!").rstrip()
+    end = "." if IMPERATIVE_START.match(text) else "?"
+    return text[:1].upper() + text[1:] + end
+
+
+def looks_plural(word: str) -> bool:
+    """ "planets", "causes"; not "glass", "virus", "analysis"."""
+    lower = word.lower()
+    return lower.endswith("s") and not lower.endswith(("ss", "us", "is"))
+
+
+def copula(phrase: str, past: bool) -> str:
+    plural = looks_plural(re.split(r"\s+of\s+", phrase)[0].split()[-1])
+    return ("were" if plural else "was") if past else ("are" if plural else "is")
+
+
+def name_tag(i: int, word: str, tag: str) -> str:
+    """The tagger's tag, except that a capitalised word inside the sentence ("Where were Mozart and
+    Beethoven born": VERB by the tagger) or one like "iPhone" is a name."""
+    if tag != "PROPN" and word != "I" and ((i > 0 and word[:1].isupper()) or any(c.isupper() for c in word[1:])):
+        return "PROPN"
+    return tag
+
+
+def singular_noun(word: str) -> str:
+    """ "planets" -> "planet", "cities" -> "city", "beaches" -> "beach"."""
+    lower = word.lower()
+    if lower.endswith("ies"):
+        return word[:-3] + "y"
+    if lower.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    return word[:-1] if looks_plural(word) else word
+
+
+def participle_of(past: str) -> str | None:
+    """ "founded" -> "founded", "wrote" -> "written"; None for a word that is no past tense we know."""
+    past = past.lower()
+    if past.endswith("ed"):
+        return past
+    return _PARTICIPLE_OF.get(past)
