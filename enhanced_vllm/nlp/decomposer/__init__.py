@@ -23,7 +23,8 @@ Handled, per sentence:
 - coordinated noun phrases anywhere else, found by the bundled POS tagger: subjects ("When were Google
   and Amazon founded?" -> "When was Google founded?", the verb agreeing), objects of any verb ("Who
   directed Titanic and Avatar?"), of a preposition ("How many calories are in an apple and a
-  banana?"), lists of three or more;
+  banana?"), lists of three or more, an "or" list of three asked of each ("Can dogs eat grapes,
+  raisins, or chocolate?"), a shared "how much" ("How much protein and fiber are in ...");
 - coordinated superlatives: "What are the largest and smallest countries in Europe?" -> one question
   each, singular; "or" between verbs after where / how / when ("Where can I rent or buy a bike?");
 - "What's" lists keep their "What's"; "; " and ", but (more importantly)" between two questions
@@ -31,10 +32,12 @@ Handled, per sentence:
 Across clauses and sentences: pronouns, "What about X?" / "And X?" / "And in 2022?" asks the previous
 question of X, "one" stands for the first question's "a N", a closing "any" for "How many N", "tickets"
 for tickets to the place asked about, "How do we know?" asks how the first question is known, "also" /
-"too" are dropped, and a statement that only sets the scene ("Tesla makes cars.") is left out unless
-a pronoun still needs it (a place it sets is added to "What should I see?").
-Conjunctions: and, as well as, along with, plus, "&", and comma lists. Kept whole: questions that
-only look compound ("difference between A and B", "A vs B", "in common", titles such as "Pride and
+"too" are dropped, a clause that leaves out what it shares is completed ("..., and does Java?",
+"and how long for hard yolks?", "how do I do it in Rust?"), and a statement that only sets the scene
+("Tesla makes cars.", "I've heard of X but ...") is left out unless a pronoun still needs it (a place
+it sets is added to "What should I see?"; "My sister has asthma." gives "my sister").
+Conjunctions: and, as well as, along with, together with, plus, "&", and comma lists. Kept whole:
+questions that only look compound ("difference between A and B", "A vs B", "in common", titles such as "Pride and
 Prejudice" (two capitalised common nouns), fixed pairs such as "rock and roll" or "supply and demand",
 one name after a singular verb ("Where is Procter and Gamble headquartered?"), the subjects of a shared
 event ("When did Exxon and Mobil merge?"), a choice ("Should I rent or buy a house?")).

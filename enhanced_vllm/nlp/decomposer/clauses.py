@@ -6,8 +6,16 @@ from __future__ import annotations
 import re
 
 from enhanced_vllm.nlp.decomposer.coordination import split_coordinated_phrases, split_superlatives
-from enhanced_vllm.nlp.decomposer.ellipsis import bare_wh, standalone, what_about, with_head
-from enhanced_vllm.nlp.decomposer.lexicon import BARE_WH, CONJ, EMBEDDING_FRAME, FIXED_PAIRS, IMPERATIVE, PAST_OF
+from enhanced_vllm.nlp.decomposer.ellipsis import bare_wh, elided, standalone, what_about, with_head
+from enhanced_vllm.nlp.decomposer.lexicon import (
+    BARE_WH,
+    CONJ,
+    EMBEDDING_FRAME,
+    FIXED_PAIRS,
+    IMPERATIVE,
+    PAST_OF,
+    REQUEST_FRAME,
+)
 from enhanced_vllm.nlp.decomposer.noun_phrases import split_noun_phrases, split_quantified, split_repeated_preposition
 from enhanced_vllm.nlp.decomposer.referents import (
     mentions_plural_pronoun,
@@ -30,16 +38,13 @@ _CLAUSE_START = (
 )
 _CLAUSE_SPLIT = re.compile(  # "... and when did ...", "..., but (more importantly,) why was ...", "X, why Y, and Z"
     rf"\s*,?\s+(?:{CONJ}|but(?:\s+(?:more\s+importantly|also))?\s*,?)\s+(?={_CLAUSE_START}\b)"
-    r"|\s*,\s+(?=(?:why|how|when|where|what|who)\s+(?:is|are|was|were|do|does|did|can|could|should|would|will)\b"
+    r"|\s*,\s+(?=(?:(?:why|how|when|where|what|who)\s+(?:is|are|was|were|do|does|did|can|could|should|would|will)"
+    r"|who\s+[a-z]+)\b"
     r"[^,]*,\s+(?:and|or)\s)",
     re.I,
 )
 # "Can you explain how a jet engine works": the frame a later "what it is made of" is asked in
-_REQUEST_FRAME = re.compile(
-    r"^(?P<frame>tell me|(?:can|could) you (?:tell me|explain)|explain|describe|i was wondering|i'd like to know"
-    r"|i want to know)\b",
-    re.I,
-)
+_REQUEST_FRAME = re.compile(rf"^(?P<frame>{REQUEST_FRAME})\b", re.I)
 _EMBEDDED_WH = re.compile(  # "why it collapsed", "how much it costs": a wh-phrase not followed by an auxiliary
     r"^(?:how(?:\s+(?:much|many|long|old|far|big|often))?|why|when|where|what)\s+"
     r"(?!(?:is|are|was|were|do|does|did|can|could|should|would|will|has|have)\b)\w+",
@@ -51,8 +56,13 @@ _BY_WHOM = re.compile(
     re.I,
 )
 _AND_WHETHER = re.compile(
-    r"^(?P<frame>(?:can|could|would) you tell me|tell me|do you know)\s+(?P<first>.+?)\s*,?\s+and\s+"
+    rf"^(?P<frame>{REQUEST_FRAME})\s+(?P<first>.+?)\s*,?\s+and\s+"
     r"(?P<second>(?:whether|if)\s+.+)$",
+    re.I,
+)
+_DECLARATIVE = re.compile(  # "I've heard of X but what does it involve": the first clause only says what "it" is
+    r"^(?:i|i'm|i've|we|we're|we've|my|our)\s(?!.*\b(?:what|how|why|when|where|who|which|whether|if|know|wonder"
+    r"|wondering|like|want|need)\b)",
     re.I,
 )
 _AND = re.compile(r"\band\b|&", re.I)
@@ -97,8 +107,9 @@ def decompose_sentence(sentence: str) -> list[str]:
         subject = subject_of(clauses[0])
         plural = plural_referent(clauses[0]) if mentions_plural_pronoun(clauses[1:]) else None
         person = person_of(clauses[0])
-        questions = decompose_sentence(finish(clauses[0]))
+        questions = [] if _DECLARATIVE.match(clauses[0]) else decompose_sentence(finish(clauses[0]))
         for clause in clauses[1:]:
+            clause = elided(clause, clauses[0])
             if clause.strip().lower() in BARE_WH:
                 clause = bare_wh(clause.strip(), clauses[0])
             clause = with_head(what_about(clause, clauses[0], subject), clauses[0])

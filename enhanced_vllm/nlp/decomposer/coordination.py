@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import re
 
-from enhanced_vllm.nlp.decomposer.lexicon import FIXED_PAIRS, HEAD_TAGS, SINGULAR_VERB
+from enhanced_vllm.nlp.decomposer.lexicon import AUXILIARIES, FIXED_PAIRS, HEAD_TAGS, NP_TAGS, SINGULAR_VERB
 from enhanced_vllm.nlp.decomposer.noun_phrases import one_each
 from enhanced_vllm.nlp.decomposer.words import finish, name_tag, pos_tags, singular_noun
 
-_NP_TAGS = frozenset({"DET", "ADJ", "NOUN", "PROPN", "NUM"})
 _SINGULAR_AUXILIARIES = frozenset(SINGULAR_VERB.values())
 _SUPERLATIVES = frozenset("best worst most least first last".split())
 _EVALUATIVE = frozenset("best worst most least cheapest safest healthiest".split())  # many can be the best
 _THE_COORDINATED = re.compile(r"\bthe\s+\w+,?\s+(?:\w+,?\s+)*(?:and|or)\s", re.I)  # "the hottest and coldest"
 _RECIPROCAL_VERBS = frozenset(  # done together: coordinated subjects of these name one event
     "meet met marry married divorce divorced engaged break broke split merge merged collaborate collaborated"
-    " team teamed fight fought".split()
+    " team teamed fight fought unite united reunite reunited unify unified ally allied partner partnered".split()
 )
+_CHOICE = re.compile(r"\b(?:better|best|rather|prefer|choose|pick|which|whether|either|should (?:i|we))\b", re.I)
 _MAKING_VERBS = frozenset(
     "wrote write writes written read directed direct filmed composed painted sang sung published authored starred"
     " watched watch saw recorded".split()
@@ -36,7 +36,7 @@ def _conjunct_bounds(words: list[str], tags: list[str], conjunction: int) -> lis
     def in_last(i: int) -> bool:  # a name after "and" ends with its capitalised words: "Ireland part of ..."
         if name_follows and not (words[i][:1].isupper() or of_between_names(i)):
             return False
-        return tags[i] in _NP_TAGS or of_between_names(i)
+        return tags[i] in NP_TAGS or of_between_names(i)
 
     name_follows = conjunction + 1 < len(words) and words[conjunction + 1][:1].isupper()
     end = conjunction + 1
@@ -52,8 +52,8 @@ def _conjunct_bounds(words: list[str], tags: list[str], conjunction: int) -> lis
 
     def fits(i: int) -> bool:  # word i may belong to a conjunct before the "and"
         if named:
-            return (words[i][:1].isupper() and tags[i] in _NP_TAGS) or of_between_names(i) or tags[i] == "DET"
-        return tags[i] in _NP_TAGS and (determined or tags[i] != "DET")
+            return (words[i][:1].isupper() and tags[i] in NP_TAGS) or of_between_names(i) or tags[i] == "DET"
+        return tags[i] in NP_TAGS and (determined or tags[i] != "DET")
 
     bounds, stop = [(conjunction + 1, end)], conjunction
     while True:
@@ -92,14 +92,24 @@ def split_coordinated_phrases(sentence: str) -> list[str] | None:
     """ "When were Google and Amazon founded?" -> one question per coordinated noun phrase."""
     words = sentence.split()
     conjunctions = [i for i, word in enumerate(words) if word.lower() == "and"]
+    alternatives = [i for i, word in enumerate(words) if word.lower() == "or" and words[i - 1].endswith(",")]
+    if not conjunctions and len(alternatives) == 1 and not _CHOICE.search(sentence):
+        conjunctions = alternatives  # "Can dogs eat grapes, raisins, or chocolate?": a list asked of each
     if len(conjunctions) != 1 or FIXED_PAIRS.search(sentence):
         return None
     clean = [w.strip(",") for w in words]
     tags = [name_tag(i, word, tag) for i, (word, tag) in enumerate(zip(clean, pos_tags(clean), strict=True))]
+    after = conjunctions[0] + 1
+    if after + 1 < len(tags) and tags[after] == "ADJ" and tags[after + 1] == "AUX":
+        tags[after] = "NOUN"  # "How much sugar and fat are in ...": a subject before its verb
     if (bounds := _conjunct_bounds(words, tags, conjunctions[0])) is None:
         return None
+    if words[conjunctions[0]].lower() == "or" and len(bounds) < 3:
+        return None  # "Is it tea, or coffee?": a choice
     phrases = [clean[a:b] for a, b in bounds]
     prefix, suffix = clean[: bounds[0][0]], clean[bounds[-1][1] :]
+    if phrases[0][0].lower() in ("much", "many") and len(phrases[0]) > 1 and prefix[-1].lower() == "how":
+        phrases = [p if p[0].lower() == phrases[0][0].lower() else [phrases[0][0], *p] for p in phrases]
     if _is_title(phrases, prefix[-1], [tags[a] for a, _ in bounds]):
         return None
     if prefix[-1].lower() in _SINGULAR_AUXILIARIES and suffix and all(p[0][:1].isupper() for p in phrases):
@@ -117,7 +127,10 @@ def split_coordinated_phrases(sentence: str) -> list[str] | None:
         lead = [*prefix[:-1], SINGULAR_VERB[verb]] if singular and verb in SINGULAR_VERB else prefix
         if lead is not prefix:  # "What time zones are X and Y in?" -> "What time zone is X in?"
             lead = one_each(" ".join(lead[:-1])).split() + lead[-1:]
-        questions.append(finish(" ".join([*lead, *phrase, *suffix])))
+        rest = suffix  # "How much protein and fiber are in ...": the verb after them agrees with each
+        if singular and suffix and suffix[0].lower() in ("are", "were") and verb not in AUXILIARIES:
+            rest = [SINGULAR_VERB[suffix[0].lower()], *suffix[1:]]
+        questions.append(finish(" ".join([*lead, *phrase, *rest])))
     return questions
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import re
 
-from enhanced_vllm.nlp.decomposer.lexicon import AUXILIARIES, BARE_WH
+from enhanced_vllm.nlp.decomposer.lexicon import AUXILIARIES, BARE_WH, NP_TAGS
 from enhanced_vllm.nlp.decomposer.referents import indefinite
 from enhanced_vllm.nlp.decomposer.words import finish, participle_of, pos_tags
 
 _BARE_WH_REPLACES = re.compile(rf"^(?:{'|'.join(BARE_WH)})\b", re.I)  # the first clause's own wh-word
 _FRAGMENT_PREPOSITIONS = frozenset("in on at during for near under without with before after from".split())
 _PP_FRAGMENT = re.compile(rf"^(?:{'|'.join(_FRAGMENT_PREPOSITIONS)})\s+(?!(?:which|what|whom)\b)[^,;]+$", re.I)
-_NAME_FRAGMENT = re.compile(r"^(?P<entity>(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,3})$")  # "And Germany?"
+_NAME_FRAGMENT = re.compile(  # "And Germany?", not "Does Go?"
+    r"^(?!(?:Is|Are|Was|Were|Do|Does|Did|Can|Could|Will|Would|Should|Has|Have)\b)(?P<entity>(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,3})$"
+)
 _WHAT_ABOUT = re.compile(r"^(?:what|how)\s+about\s+(?P<entity>.+)$", re.I)  # "... and what about Peru?"
 _AGENT = re.compile(r"^who\s+(?P<verb>[a-z]+)\s+(?P<np>.+)$", re.I)  # "Who founded Nike" -> "Nike was founded"
 _VISIT_VERB = re.compile(r"^(?:see|stay|eat|visit|do|go|avoid|shop|park)$", re.I)
@@ -37,6 +39,12 @@ _BARE_ATTRIBUTE = re.compile(  # "... and what's the area code?": of the place o
     r"^(?:what|who)(?:'s|\s+(?:is|was|are|were))\s+the\s+[a-z]+(?:\s+[a-z]+)?$", re.I
 )
 _ANY = re.compile(r"\b(?P<any>any|some)(?=[?.!]?$)", re.I)  # "... and does Venus have any?"
+_AUX_OPENING = re.compile(
+    r"^(?P<aux>is|are|was|were|does|do|did|can|could|will|would|should|has|have)\s+(?P<rest>.+)$", re.I
+)
+_DO_IT = re.compile(  # "and how do I do it in Rust"
+    r"^(?P<opening>.+?)\s+do\s+(?:it|that|this|the\s+same)\s+(?P<phrase>(?:in|on|with|for|at)\s+.+)$", re.I
+)
 _HOW_MANY = re.compile(r"^how\s+many\s+(?P<noun>[a-z]+)\b", re.I)
 _HOW_KNOW = re.compile(r"^(?P<ask>(?:how|why)\s+(?:do|does|did|can|could)\s+.+?\s+(?:know|tell))[?.!]?$", re.I)
 _WH_COPULA = re.compile(  # "How old is the universe" -> "how old the universe is"
@@ -59,8 +67,37 @@ def what_about(clause: str, first: str, subject: str | None) -> str:
     match = _WHAT_ABOUT.match(clause.strip())
     if match is None or subject is None or subject not in first:
         return clause
+    if not any(w[:1].isupper() for w in subject.split()):  # "the melting point of iron": iron, its closing noun
+        return what_about_sentence(clause, first).rstrip("?.!")
     at = first.rindex(subject)
     return first[:at] + match.group("entity") + first[at + len(subject) :]
+
+
+def elided(clause: str, first: str) -> str:
+    """A later clause that leaves out what it shares with the first, completed from it: "Does Python
+    support generics, and does Java?" -> "does Java support generics"; "How long do I boil eggs for soft
+    yolks, and how long for hard yolks?" and "How do I sort a list in Go, and how do I do it in Rust?"
+    -> the first with the new prepositional phrase."""
+    later, words, first_words = clause.strip(), clause.split(), first.split()
+    if (do := _DO_IT.match(later)) is not None and first.lower().startswith(f"{do.group('opening').lower()} "):
+        return _with_phrase(first, do.group("phrase")).rstrip("?.!")
+    for n in (2, 1):  # "how long for hard yolks", "where in Rome"
+        opening, rest = words[:n], " ".join(words[n:])
+        if [w.lower() for w in opening] == [w.lower() for w in first_words[:n]] and _PP_FRAGMENT.match(rest):
+            return _with_phrase(first, rest).rstrip("?.!")
+    asked, shared = _AUX_OPENING.match(later), _AUX_OPENING.match(first)
+    if asked is None or shared is None or asked.group("aux").lower() != shared.group("aux").lower():
+        return clause
+    subject, tags = asked.group("rest").split(), pos_tags(first_words[1:])
+    subject_tags = ["PROPN" if w[:1].isupper() else t for w, t in zip(subject, pos_tags(subject), strict=True)]
+    if len(subject) > 4 or not set(subject_tags) <= NP_TAGS:
+        return clause
+    if first_words[1][:1].isupper():  # a name ends with its capitalised words ("Does Python support ...")
+        tags = ["PROPN" if w[:1].isupper() else "VERB" for w in first_words[1:]]
+    end = next((k for k, tag in enumerate(tags) if tag not in NP_TAGS), len(tags))
+    if end == 0 or end == len(tags):  # the first clause's subject, then the rest it shares
+        return clause
+    return " ".join([asked.group("aux"), *subject, *first_words[1 + end :]])
 
 
 def with_head(clause: str, first: str) -> str:
@@ -124,6 +161,8 @@ def what_about_sentence(sentence: str, previous: str) -> str:
         start -= article and words[start - 1].lower() == "the"
         return finish(" ".join([*words[:start], entity, *words[end + 1 :]]))
     tags = pos_tags(words)
+    if len(words) > 2 and tags[-2] == "ADP":  # "the melting point of iron": a preposition's object is a noun
+        tags[-1] = "NOUN"
     nouns = [i for i, (word, tag) in enumerate(zip(words, tags, strict=True)) if tag == "NOUN" and word.islower()]
     if not nouns or nouns[-1] != len(words) - 1:  # only a closing object is replaced
         return sentence

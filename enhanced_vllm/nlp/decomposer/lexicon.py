@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import re
 
-CONJ = r"(?:and also|and|as well as|along with|plus|&)"
+CONJ = r"(?:and also|and|as well as|along with|together with|plus|&)"
 IMPERATIVE = r"(?:explain|describe|define|summari[sz]e|list|name|compare)"
 IMPERATIVE_START = re.compile(rf"^(?:{IMPERATIVE}|tell me|give me|show me)\b", re.I)
 BARE_WH = ("why", "how", "where", "when")
+REQUEST_FRAME = (  # a question asked inside a request: "Can you tell me who invented the telephone"
+    r"(?:(?:can|could|would) you (?:tell me|explain)|tell me|explain|describe|do you know|i was wondering"
+    r"|i'd like to know|i want to know)"
+)
 EMBEDDING_FRAME = re.compile(
-    r"^(?P<frame>(?:can|could) you (?:explain|tell me)|tell me|explain|do you know)\s+"
-    r"(?:how|why|when|where|what)\s+(?P<np>.+?)\s+[a-z]+$",
+    rf"^(?P<frame>{REQUEST_FRAME})\s+(?:how|why|when|where|what)\s+(?P<np>.+?)\s+[a-z]+$",
     re.I,
 )
 AUXILIARIES = frozenset("is are was were does do did has have can could will would should".split())
+NP_TAGS = frozenset({"DET", "ADJ", "NOUN", "PROPN", "NUM"})
 HEAD_TAGS = frozenset({"NOUN", "PROPN"})
 # pairs that name one thing: never split
 FIXED_PAIRS = re.compile(  # " and " in these reads "and" or "&"

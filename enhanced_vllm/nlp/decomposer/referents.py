@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import re
 
-from enhanced_vllm.nlp.decomposer.lexicon import AUXILIARIES, EMBEDDING_FRAME, HEAD_TAGS, IMPERATIVE, SINGULAR_VERB
+from enhanced_vllm.nlp.decomposer.lexicon import (
+    AUXILIARIES,
+    EMBEDDING_FRAME,
+    HEAD_TAGS,
+    IMPERATIVE,
+    NP_TAGS,
+    REQUEST_FRAME,
+    SINGULAR_VERB,
+)
 from enhanced_vllm.nlp.decomposer.words import looks_plural, pos_tags
 
 _COPULA_NP = re.compile(r"^(?:what|who)(?:\s+(?:is|are|was|were)|'s)\s+(?P<np>.+)$", re.I)  # "What is machine learning"
@@ -20,6 +28,11 @@ _AUX_NP = re.compile(  # "How does photosynthesis work"
     re.I,
 )
 _IMPERATIVE_NP = re.compile(rf"^{IMPERATIVE}\s+(?P<np>.+)$", re.I)  # "Explain recursion"
+_GENDER = dict.fromkeys(
+    "father son husband brother king prince uncle nephew grandfather boyfriend dad".split(), "male"
+) | dict.fromkeys("mother daughter wife sister queen princess aunt niece grandmother girlfriend mom".split(), "female")
+_GENDERED_OWNER = re.compile(rf"^(?P<owner>.+?)'s\s+(?P<noun>{'|'.join(_GENDER)})$", re.I)
+_FRAME = re.compile(rf"^{REQUEST_FRAME}\s+", re.I)
 # "Who invented the telephone"
 _OBJECT_NP = re.compile(r"^(?:who|what)\s+(?P<verb>[a-z]+ed|[a-z]+s)\s+(?P<np>.+)$", re.I)
 _PERSONAL_PRONOUNS = frozenset({"he", "she", "him", "his", "her"})
@@ -86,7 +99,30 @@ def subject_of(clause: str) -> str | None:
         if start > 1 and words[start - 1].isdigit() and words[start - 2] == "the":  # "the 2018 World Cup"
             return " ".join(["the", words[start - 1], *run])
         return " ".join(["the", *run] if start > 0 and words[start - 1] == "the" else run)  # "the Eiffel Tower"
-    return _leading_proper_noun(words) or _noun_phrase(" ".join(words))
+    return _leading_proper_noun(words) or _possessed(words) or _noun_phrase(" ".join(words)) or _yes_no_subject(words)
+
+
+def _possessed(words: list[str]) -> str | None:
+    """ "My grandmother was diagnosed with ...", "Our dog is 12.": the speaker's own, as "my grandmother"."""
+    if len(words) < 3 or words[0].lower() not in ("my", "our"):
+        return None
+    tags = pos_tags([w.strip(",;.") for w in words])
+    end = 1
+    while end < len(words) and tags[end] in ("ADJ", "NOUN") and words[end].islower():
+        end += 1
+    return " ".join([words[0].lower(), *words[1:end]]) if end > 1 and tags[end - 1] == "NOUN" else None
+
+
+def _yes_no_subject(words: list[str]) -> str | None:
+    """ "Is ibuprofen safe during pregnancy", "Can cats eat cheese": the noun phrase after the opening
+    auxiliary, by the tagger."""
+    if len(words) < 3 or words[0].lower() not in AUXILIARIES:
+        return None
+    tags = pos_tags(words[1:])
+    end = next((k for k, tag in enumerate(tags) if tag not in NP_TAGS), len(tags))
+    while end > 0 and tags[end - 1] not in HEAD_TAGS:  # "ibuprofen safe": the phrase ends on its noun
+        end -= 1
+    return " ".join(words[1 : end + 1]) if 0 < end <= 4 and end < len(tags) else None
 
 
 def _name_goes_on(words: list[str], i: int) -> bool:
@@ -101,17 +137,28 @@ def _with_nouns(run: list[str], words: list[str], start: int) -> list[str]:
     """A name with the common nouns that follow it: "LASIK surgery", "the Rust programming language"."""
     end = start + len(run)
     tags = pos_tags([w.strip(",;") for w in words])
-    while end < len(words) and tags[end] == "NOUN" and words[end].islower() and words[end] not in _DOERS:
+    while end < len(words) and words[end].islower() and words[end] not in _DOERS and _noun_here(words, tags, end):
         end += 1
+        if tags[end - 1] == "VERB":  # the clause's verb comes next
+            break
     return [*run, *(w.strip(",;") for w in words[start + len(run) : end])]
+
+
+def _noun_here(words: list[str], tags: list[str], i: int) -> bool:
+    """A noun, or a plural the tagger reads as a verb before the clause's verb ("how TCP handshakes work")."""
+    if tags[i] == "NOUN":
+        return True
+    before_verb = i + 2 == len(words) or (i + 1 < len(words) and tags[i + 1] in ("VERB", "AUX"))
+    return tags[i] == "VERB" and looks_plural(words[i]) and before_verb
 
 
 def _noun_phrase(clause: str) -> str | None:
     """A short noun phrase the clause is about: after a copula ("What is machine learning"), between
     an auxiliary and the verb ("How does photosynthesis work") or after the verb ("Who invented the
-    telephone")."""
-    for pattern in (_COPULA_NP, _DOER_OBJECT, _AUX_NP, _IMPERATIVE_NP, EMBEDDING_FRAME, _OBJECT_NP):
-        match = pattern.match(clause)
+    telephone"), also inside a request ("Can you tell me who invented the telephone")."""
+    patterns = (_COPULA_NP, _DOER_OBJECT, _AUX_NP, _IMPERATIVE_NP, EMBEDDING_FRAME, _OBJECT_NP)
+    for pattern, text in [(p, clause) for p in patterns] + [(_OBJECT_NP, _FRAME.sub("", clause))]:
+        match = pattern.match(text)
         if match is None or (pattern is _OBJECT_NP and match.group("verb").lower() in AUXILIARIES):
             continue
         words = match.group("np").split()
@@ -172,6 +219,15 @@ def plural_referent(clause: str) -> str | None:
     return " ".join(words[start : last + 1])
 
 
+def _of_gender(referent: str | None, gender: str) -> str | None:
+    """ "Cleopatra's father" for "he", but "Cleopatra" for "she": an owner whose relative's gender
+    is not the pronoun's."""
+    owner = None if referent is None else _GENDERED_OWNER.match(referent)
+    if owner is None or _GENDER[owner.group("noun").lower()] == gender:
+        return referent
+    return owner.group("owner")
+
+
 def resolve_pronouns(clause: str, subject: str | None, plural: str | None = None, person: str | None = None) -> str:
     """Pronouns replaced: plural ones by ``plural`` (else ``subject``), personal ones by ``person``
     (else ``subject``), the others by ``subject``. A closing possessive phrase reads "the N of X"
@@ -184,7 +240,9 @@ def resolve_pronouns(clause: str, subject: str | None, plural: str | None = None
             return None  # "Why do cats purr and how do they do it?": "it" is not the cats
         if word == "it" and subject is not None and (of := _PLURAL_OF.match(subject)) is not None:
             return of.group("x")  # "What are the symptoms of flu and how is it treated?": flu
-        return (person or subject) if word in _PERSONAL_PRONOUNS else subject
+        if word not in _PERSONAL_PRONOUNS:
+            return subject
+        return _of_gender(person or subject, "female" if word in ("she", "her") else "male")
 
     closing = re.search(r"\b(?P<pronoun>its|his|her|their)\s+(?P<np>\w+(?:\s+\w+){0,3})(?P<end>[?.!]?)$", clause, re.I)
     if closing and (target := referent(closing.group("pronoun").lower())) is not None:
@@ -202,7 +260,7 @@ def resolve_pronouns(clause: str, subject: str | None, plural: str | None = None
             return target
         return f"{target}'" if word == "their" and target.endswith("s") else f"{target}'s"  # "the vaccines'"
 
-    clause = re.sub(r"\b(?:it|he|she|they|him|them|its|his|their)\b", replace, clause, flags=re.I)
+    clause = re.sub(r"\b(?:it|he|she|they|him|them|its|his|their|her(?=[?.!,]*$))\b", replace, clause, flags=re.I)
     if _INDEFINITE.match(referent("they") or ""):  # "how much do they earn" of "a paralegal": "does"
         clause = re.sub(r"\b(do|are|were|have)\s+(?=an?\s)", lambda m: f"{SINGULAR_VERB[m.group(1).lower()]} ", clause)
     return clause

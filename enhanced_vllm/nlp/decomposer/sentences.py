@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from enhanced_vllm.nlp.decomposer.clauses import decompose_sentence
-from enhanced_vllm.nlp.decomposer.ellipsis import in_place, standalone, what_about_sentence
+from enhanced_vllm.nlp.decomposer.ellipsis import elided, in_place, standalone, what_about_sentence
 from enhanced_vllm.nlp.decomposer.lexicon import IMPERATIVE_START
 from enhanced_vllm.nlp.decomposer.referents import (
     mentions_plural_pronoun,
@@ -15,7 +15,7 @@ from enhanced_vllm.nlp.decomposer.referents import (
     resolve_pronouns,
     subject_of,
 )
-from enhanced_vllm.nlp.decomposer.words import pos_tags
+from enhanced_vllm.nlp.decomposer.words import finish, pos_tags
 
 _SENTENCE_END = re.compile(r"(?<=[?.!])\s+(?=[A-Z])")
 _LEADING_CONJUNCTION = re.compile(r"^(?:and|also|plus|then)\s*,?\s+", re.I)
@@ -59,6 +59,8 @@ def _decompose_sentences(sentences: list[str], drop_statements: bool) -> list[st
             sentence = resolve_pronouns(_LEADING_CONJUNCTION.sub("", sentence), subject, plural, person)
             sentence = sentence[:1].upper() + sentence[1:]
             if previous is not None:
+                if (shared := elided(sentence.rstrip("?.!"), previous.rstrip("?.!"))) != sentence.rstrip("?.!"):
+                    sentence = finish(shared)  # "Does Rust have a garbage collector? Does Go?"
                 sentence = standalone(what_about_sentence(sentence, previous), previous, subject)
         if i + 1 < len(sentences):  # only a later sentence reads it
             subject = subject_of(sentence) or subject

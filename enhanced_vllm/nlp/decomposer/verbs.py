@@ -85,7 +85,9 @@ def split_verb_phrase_list(sentence: str) -> list[str] | None:
         return None
     tags = pos_tags([w.strip(",") for w in words])
     at = conjunctions[0]
-    if not 1 < at < len(words) - 1 or tags[0] != "VERB" or not _starts_verb_phrase(words, tags, at + 1):
+    if not 1 < at < len(words) - 1 or not words[at + 1].islower():
+        return None
+    if not all(_starts_verb_phrase(words, tags, i) for i in (0, at + 1)):
         return None
     phrases = [" ".join(words[:at]).rstrip(","), " ".join(words[at + 1 :])]
     return [finish(f"{match.group('prefix')} {phrase}") for phrase in phrases]

@@ -13,9 +13,18 @@ _PARTICIPLE_OF = {past: participle for participle, past in PAST_OF.items()} | {
 }
 
 
+_PRONOUNS = frozenset(
+    "i me my mine you your yours he him his she her hers it its we us our ours they them their theirs myself"
+    " yourself himself herself itself ourselves themselves this that these those who whom whose what which"
+    " whatever whichever one ones someone somebody something anyone anybody anything everyone everybody"
+    " everything nobody nothing none each all both either neither another other others such".split()
+)
+
+
 def pos_tags(words: list[str]) -> list[str]:
     """Universal POS tags of ``words`` by the bundled Brill tagger; a clause's rules ask about the same
-    words several times, so each word list is tagged once."""
+    words several times, so each word list is tagged once. A word the tagger calls a pronoun that is
+    none ("acetone", an unknown word) is a noun."""
     return list(_tagged(tuple(words)))
 
 
@@ -23,7 +32,8 @@ def pos_tags(words: list[str]) -> list[str]:
 def _tagged(words: tuple[str, ...]) -> tuple[str, ...]:
     from enhanced_vllm.nlp.resources import pos_tagger
 
-    return tuple(tag for _, tag in pos_tagger().tag(list(words)))
+    tagged = pos_tagger().tag(list(words))
+    return tuple("NOUN" if tag == "PRON" and word.lower() not in _PRONOUNS else tag for word, tag in tagged)
 
 
 def finish(text: str) -> str:
