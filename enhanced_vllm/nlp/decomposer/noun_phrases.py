@@ -69,7 +69,7 @@ def _noun_phrases(conjuncts: list[str]) -> list[str] | None:
             return None
         tail = conjuncts[-1][tails[-1].start() :]
         return [c + tail for c in conjuncts[:-1]] + [conjuncts[-1]]
-    if tails[0] and all(c[:1].isupper() and " of " not in c for c in conjuncts[1:]):  # "the GDP of X, Y and Z"
+    if tails[0] and all(_is_name(c) and " of " not in c for c in conjuncts[1:]):  # "the GDP of X, Y and Z"
         head = one_each(conjuncts[0][: tails[0].start()])
         return [f"{head}{conjuncts[0][tails[0].start() :]}"] + [f"{head} of {c}" for c in conjuncts[1:]]
     if tails[0] and all(c.startswith("of ") for c in conjuncts[1:]):  # "the capital of X and of Y"
@@ -84,6 +84,11 @@ def _noun_phrases(conjuncts: list[str]) -> list[str] | None:
         tail = conjuncts[-1][conjuncts[-1].rindex(" of ") :]  # "the causes and effects of inflation"
         return [c + tail for c in conjuncts[:-1]] + [conjuncts[-1]]
     return None
+
+
+def _is_name(phrase: str) -> bool:
+    """ "Peru", "the Netherlands"."""
+    return phrase[:1].isupper() or (_ARTICLE.match(phrase) is not None and phrase.split()[1][:1].isupper())
 
 
 def one_each(head: str) -> str:

@@ -83,6 +83,8 @@ def subject_of(clause: str) -> str | None:
             if not current:
                 starts.append(i)
             current.append(word.strip(",;"))
+        elif current and word == "&" and i + 1 < len(words) and words[i + 1][:1].isupper():
+            current.append(word)  # "Procter & Gamble"
         elif current and word in ("of", "the") and _name_goes_on(words, i):
             current.append(word)  # "the Great Wall of China", "the Bank of the West"
         else:
