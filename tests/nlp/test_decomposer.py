@@ -522,6 +522,31 @@ EIGHTH_SET_FAMILIES = {
         "Explain how TCP handshakes work.",
         "Explain why TCP handshakes are needed.",
     ],
+    # a request around a list, an acronym before "of" is an attribute, not part of a name
+    "Can you tell me what is the GDP of India and Peru?": [
+        "Can you tell me what is the GDP of India?",
+        "Can you tell me what is the GDP of Peru?",
+    ],
+    "What is the GDP of France and the UK?": ["What is the GDP of France?", "What is the GDP of the UK?"],
+    "Do you know who the CEOs of Apple and Google are?": [
+        "Do you know who the CEO of Apple is?",
+        "Do you know who the CEO of Google is?",
+    ],
+    "I was wondering how long a passport renewal takes and how much it costs.": [
+        "I was wondering how long a passport renewal takes?",
+        "I was wondering how much a passport renewal costs?",
+    ],
+    "When was the Magna Carta signed, where, and by whom?": [
+        "When was the Magna Carta signed?",
+        "Where was the Magna Carta signed?",
+        "Who signed the Magna Carta?",
+    ],
+    # "my" opens a noun phrase; a clause may open with "at what N"
+    "Can I deduct my home office and my car on my taxes?": [
+        "Can I deduct my home office on my taxes?",
+        "Can I deduct my car on my taxes?",
+    ],
+    "Who wrote Hamlet and in what year was it written?": ["Who wrote Hamlet?", "In what year was Hamlet written?"],
 }
 KEPT_WHOLE = [
     "Who wrote War and Peace?",  # a title: capitalised common nouns after "wrote"

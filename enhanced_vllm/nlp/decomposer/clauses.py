@@ -34,7 +34,8 @@ _KEEP_WHOLE = re.compile(
 )
 _CLAUSE_START = (
     r"(?:when|where|who|whom|whose|what|which|why|how|is|are|was|were|did|does|do|can|could|should|will|would|has|have"
-    rf"|{IMPERATIVE})"
+    rf"|{IMPERATIVE}|(?:in|at|on|for|from|with|to)\s+(?:what|which|whom|whose)\s+\w+\s+(?:is|are|was|were|do|does"
+    r"|did|can|could|should|will|would|has|have))"  # "..., and at what age should it be done?"
 )
 _CLAUSE_SPLIT = re.compile(  # "... and when did ...", "..., but (more importantly,) why was ...", "X, why Y, and Z"
     rf"\s*,?\s+(?:{CONJ}|but(?:\s+(?:more\s+importantly|also))?\s*,?)\s+(?={_CLAUSE_START}\b)"
@@ -52,7 +53,7 @@ _EMBEDDED_WH = re.compile(  # "why it collapsed", "how much it costs": a wh-phra
 )
 _BY_WHOM = re.compile(
     r"^(?P<first>(?:when|where|why|how)\s+(?:was|were|is|are)\s+(?P<np>[^,]+?)\s+(?P<participle>[a-z]+))"
-    r"\s*,?\s+and\s+by\s+whom$",
+    r"(?:\s*,\s*(?P<bare>where|when|why|how))?\s*,?\s+and\s+by\s+whom$",  # "..., where, and by whom"
     re.I,
 )
 _AND_WHETHER = re.compile(
@@ -70,12 +71,13 @@ _IN_WHICH = re.compile(r"^(?P<first>.+?)\s*,?\s+and\s+(?P<wh>(?:in|on|at)\s+(?:w
 
 
 def _by_whom(sentence: str) -> list[str] | None:
-    """ "When was Google founded and by whom?" -> the question, and who did it."""
+    """ "When was Google founded (, where,) and by whom?" -> the question, (where,) and who did it."""
     match = _BY_WHOM.match(sentence.rstrip("?.!"))
     if match is None:
         return None
     verb = PAST_OF.get(match.group("participle").lower(), match.group("participle"))
-    return [finish(match.group("first")), finish(f"Who {verb} {match.group('np')}")]
+    also = [finish(bare_wh(match.group("bare"), match.group("first")))] if match.group("bare") else []
+    return [finish(match.group("first")), *also, finish(f"Who {verb} {match.group('np')}")]
 
 
 def _in_which(sentence: str) -> list[str] | None:

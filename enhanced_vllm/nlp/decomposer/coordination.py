@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from enhanced_vllm.nlp.decomposer.lexicon import AUXILIARIES, FIXED_PAIRS, HEAD_TAGS, NP_TAGS, SINGULAR_VERB
+from enhanced_vllm.nlp.decomposer.lexicon import ACRONYM, AUXILIARIES, FIXED_PAIRS, HEAD_TAGS, NP_TAGS, SINGULAR_VERB
 from enhanced_vllm.nlp.decomposer.noun_phrases import one_each
 from enhanced_vllm.nlp.decomposer.words import finish, name_tag, pos_tags, singular_noun
 
@@ -30,8 +30,10 @@ def _conjunct_bounds(words: list[str], tags: list[str], conjunction: int) -> lis
     the last: a name (capitalised words, "of" between them, a leading "the"), a phrase opened by a
     determiner, or adjectives and nouns. None if these are not noun phrases."""
 
-    def of_between_names(i: int) -> bool:
-        return words[i] == "of" and 0 < i < len(words) - 1 and words[i - 1][:1].isupper() and words[i + 1][:1].isupper()
+    def of_between_names(i: int) -> bool:  # "the Bank of England", not "the GDP of India"
+        if words[i] != "of" or not 0 < i < len(words) - 1 or ACRONYM.match(words[i - 1]):
+            return False
+        return words[i - 1][:1].isupper() and words[i + 1][:1].isupper()
 
     def in_last(i: int) -> bool:  # a name after "and" ends with its capitalised words: "Ireland part of ..."
         if name_follows and not (words[i][:1].isupper() or of_between_names(i)):

@@ -14,10 +14,14 @@ REQUEST_FRAME = (  # a question asked inside a request: "Can you tell me who inv
     r"|i'd like to know|i want to know)"
 )
 EMBEDDING_FRAME = re.compile(
-    rf"^(?P<frame>{REQUEST_FRAME})\s+(?:how|why|when|where|what)\s+(?P<np>.+?)\s+[a-z]+$",
+    rf"^(?P<frame>{REQUEST_FRAME})\s+(?:how(?:\s+(?:much|many|long|old|far|big|often))?|why|when|where|what)\s+"
+    r"(?P<np>.+?)\s+[a-z]+$",
     re.I,
 )
 AUXILIARIES = frozenset("is are was were does do did has have can could will would should".split())
+ACRONYM = re.compile(  # "the GDP of", "the CEOs of": an attribute, not a name (as "the UK" is)
+    r"^(?:GDP|GNP|CEO|CFO|CTO|COO|CIO|HQ|IQ|BMI|VAT|ZIP|PIN|URL|API|ISBN|IPO|EPS|ROI|APR)s?$"
+)
 NP_TAGS = frozenset({"DET", "ADJ", "NOUN", "PROPN", "NUM"})
 HEAD_TAGS = frozenset({"NOUN", "PROPN"})
 # pairs that name one thing: never split

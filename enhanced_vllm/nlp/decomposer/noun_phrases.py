@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 
-from enhanced_vllm.nlp.decomposer.lexicon import CONJ
+from enhanced_vllm.nlp.decomposer.lexicon import ACRONYM, CONJ, REQUEST_FRAME
 from enhanced_vllm.nlp.decomposer.words import copula, finish, singular_noun
 
 _LIST_SEPARATOR = re.compile(rf"\s*,\s*(?:{CONJ}\s+)?|\s+{CONJ}\s+", re.I)
 _NP_PREFIX = re.compile(
-    r"^(?P<wh>what|who|which)(?:\s+(?P<cop>is|are|was|were)|(?P<contracted>'s))\s+(?P<body>.+)$"
+    rf"^(?:(?P<frame>{REQUEST_FRAME})\s+)?(?P<wh>what|who|which)(?:\s+(?P<cop>is|are|was|were)|(?P<contracted>'s))"
+    r"\s+(?P<body>.+)$"
     r"|^(?P<verb>compare|tell me|give me|list|name|show me|find|explain|describe)\s+(?P<body2>.+)$",
     re.I,
 )
@@ -88,7 +89,9 @@ def _noun_phrases(conjuncts: list[str]) -> list[str] | None:
 
 def _is_name(phrase: str) -> bool:
     """ "Peru", "the Netherlands"."""
-    return phrase[:1].isupper() or (_ARTICLE.match(phrase) is not None and phrase.split()[1][:1].isupper())
+    if _ARTICLE.match(phrase) is None:
+        return phrase[:1].isupper()
+    return phrase.split()[1][:1].isupper() and not ACRONYM.match(phrase.split()[1])
 
 
 def one_each(head: str) -> str:
@@ -139,6 +142,8 @@ def split_noun_phrases(sentence: str) -> list[str] | None:
 def _asked_as(match: re.Match, phrases: list[str]) -> list[str]:
     """Each noun phrase asked as the sentence asked (its wh-word, "What's", the copula's tense)."""
     wh = (match.group("wh") or "What").capitalize()
+    if match.group("frame"):  # "Can you tell me what is the GDP of India and Peru?"
+        wh = f"{match.group('frame')} {wh.lower()}"
     if match.group("contracted"):  # "What's the capital of X and Y?" keeps its "What's"
         return [finish(f"{wh}'s {phrase}") for phrase in phrases]
     past = (match.group("cop") or "").lower() in ("was", "were")

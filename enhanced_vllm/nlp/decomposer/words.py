@@ -21,10 +21,13 @@ _PRONOUNS = frozenset(
 )
 
 
+_POSSESSIVE_DETERMINERS = frozenset("my your our their".split())  # "his", "her", "its" also stand alone
+
+
 def pos_tags(words: list[str]) -> list[str]:
     """Universal POS tags of ``words`` by the bundled Brill tagger; a clause's rules ask about the same
     words several times, so each word list is tagged once. A word the tagger calls a pronoun that is
-    none ("acetone", an unknown word) is a noun."""
+    none ("acetone", an unknown word) is a noun, and "my" / "your" / "our" / "their" are determiners."""
     return list(_tagged(tuple(words)))
 
 
@@ -33,7 +36,15 @@ def _tagged(words: tuple[str, ...]) -> tuple[str, ...]:
     from enhanced_vllm.nlp.resources import pos_tagger
 
     tagged = pos_tagger().tag(list(words))
-    return tuple("NOUN" if tag == "PRON" and word.lower() not in _PRONOUNS else tag for word, tag in tagged)
+    return tuple(_corrected(word.lower(), tag) for word, tag in tagged)
+
+
+def _corrected(word: str, tag: str) -> str:
+    if tag != "PRON":
+        return tag
+    if word in _POSSESSIVE_DETERMINERS:  # "my home office and my car": each opens a noun phrase
+        return "DET"
+    return tag if word in _PRONOUNS else "NOUN"
 
 
 def finish(text: str) -> str:
