@@ -547,6 +547,28 @@ EIGHTH_SET_FAMILIES = {
         "Can I deduct my car on my taxes?",
     ],
     "Who wrote Hamlet and in what year was it written?": ["Who wrote Hamlet?", "In what year was Hamlet written?"],
+    # modifiers sharing one plural head, each asked with it singular
+    "What are the boiling and melting points of ethanol?": [
+        "What is the boiling point of ethanol?",
+        "What is the melting point of ethanol?",
+    ],
+    "What were the birth and death dates of Johann Sebastian Bach?": [
+        "What was the birth date of Johann Sebastian Bach?",
+        "What was the death date of Johann Sebastian Bach?",
+    ],
+    "What are the capital and major cities of France?": [
+        "What is the capital of France?",
+        "What are the major cities of France?",
+    ],
+    # "it's easy to ..." has no referent; "please" opens a request
+    "I'd like to know the average rent in Oslo and whether it's easy to get a work permit.": [
+        "I'd like to know the average rent in Oslo?",
+        "I'd like to know whether it's easy to get a work permit?",
+    ],
+    "Please tell me how to make a mojito and whether I can use honey instead of sugar.": [
+        "Please tell me how to make a mojito.",
+        "Please tell me whether I can use honey instead of sugar.",
+    ],
 }
 KEPT_WHOLE = [
     "Who wrote War and Peace?",  # a title: capitalised common nouns after "wrote"

@@ -7,10 +7,11 @@ import re
 
 CONJ = r"(?:and also|and|as well as|along with|together with|plus|&)"
 IMPERATIVE = r"(?:explain|describe|define|summari[sz]e|list|name|compare)"
-IMPERATIVE_START = re.compile(rf"^(?:{IMPERATIVE}|tell me|give me|show me)\b", re.I)
+IMPERATIVE_START = re.compile(rf"^(?:please\s+)?(?:{IMPERATIVE}|tell me|give me|show me)\b", re.I)
 BARE_WH = ("why", "how", "where", "when")
 REQUEST_FRAME = (  # a question asked inside a request: "Can you tell me who invented the telephone"
-    r"(?:(?:can|could|would) you (?:tell me|explain)|tell me|explain|describe|do you know|i was wondering"
+    r"(?:(?:can|could|would) you (?:please )?(?:tell me|explain)|(?:please )?tell me|explain|describe|do you know"
+    r"|i was wondering"
     r"|i'd like to know|i want to know)"
 )
 EMBEDDING_FRAME = re.compile(

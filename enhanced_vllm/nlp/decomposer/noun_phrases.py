@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from enhanced_vllm.nlp.decomposer.lexicon import ACRONYM, CONJ, REQUEST_FRAME
-from enhanced_vllm.nlp.decomposer.words import copula, finish, singular_noun
+from enhanced_vllm.nlp.decomposer.words import copula, finish, looks_plural, singular_noun
 
 _LIST_SEPARATOR = re.compile(rf"\s*,\s*(?:{CONJ}\s+)?|\s+{CONJ}\s+", re.I)
 _NP_PREFIX = re.compile(
@@ -16,6 +16,7 @@ _NP_PREFIX = re.compile(
     r"|^(?P<verb>compare|tell me|give me|list|name|show me|find|explain|describe)\s+(?P<body2>.+)$",
     re.I,
 )
+_PAIRED_MODIFIERS = frozenset("birth death start end arrival departure minimum maximum entry exit high low".split())
 _ARTICLE = re.compile(r"^(?:the|a|an)\s", re.I)
 _DETERMINER = re.compile(r"^(?:the|a|an|its|their|his|her|this|that|these|those|my|your|our)\b", re.I)
 _LEADING_POSSESSIVE = re.compile(r"^(?:its|his|her)\s+", re.I)  # "their" may point back to a plural head
@@ -48,8 +49,30 @@ def _entity_tail(phrase: str) -> re.Match | None:
     return re.search(r"\s+of\s+(?:the\s+)?[A-Z][\w.'-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w.'-]*)*$", phrase)
 
 
+def _shared_head(conjuncts: list[str]) -> list[str] | None:
+    """ "the boiling and melting points of X", "the birth and death dates of X": modifiers of one plural
+    head, each asked with it singular."""
+    at = conjuncts[-1].find(" of ")
+    core, tail = (conjuncts[-1][:at], conjuncts[-1][at:]) if at > 0 else (conjuncts[-1], "")
+    words = core.split()
+    modifiers = [c.split()[1:] for c in conjuncts[:-1]] + [words[1:2]]
+    if len(words) != 3 or not _DETERMINER.match(core) or not looks_plural(words[2]):
+        return None
+    pairs = zip(modifiers, conjuncts, strict=True)
+    if not all(len(m) == 1 and _modifier(m[0]) and _DETERMINER.match(c) for m, c in pairs):
+        return None
+    head = singular_noun(words[2])
+    return [f"{c} {head}{tail}" for c in conjuncts[:-1]] + [f"{words[0]} {words[1]} {head}{tail}"]
+
+
+def _modifier(word: str) -> bool:
+    return word.lower().endswith("ing") or word.lower() in _PAIRED_MODIFIERS
+
+
 def _noun_phrases(conjuncts: list[str]) -> list[str] | None:
     """Complete each conjunct: share a trailing "of X" (attributes) or a leading "the A of" (entities)."""
+    if (shared := _shared_head(conjuncts)) is not None:
+        return shared
     owned = _LEADING_POSSESSIVE if copula(conjuncts[0], past=False) == "are" else _ANY_POSSESSIVE
     later_possessive = all(owned.match(c) for c in conjuncts[1:])  # "their" too after a singular head: a team's
     if later_possessive and (owner := _OWNER.match(conjuncts[0])):  # "Scotland's national animal as well as its ..."

@@ -64,7 +64,7 @@ _AUX_SUBJECT = re.compile(  # "Can dogs eat", "Why do cats purr": a plural subje
 )
 _PLURAL_OF = re.compile(r"^(?:the\s+)?(?:[a-z]+\s+)?[a-z]*[^su\Wi]s\s+of\s+(?P<x>.+)$", re.I)  # "the main causes of X"
 _EXPLETIVE_IT = re.compile(  # "is it safe to give him X", "does it take", "is it true that": no referent
-    r"\s+(?:\w+\s+)?to\s+\w+\s+\w|\s+takes?\b|\s+(?:\w+\s+)?(?:that|if|whether)\b", re.I
+    r"(?:'s)?\s+(?:\w+\s+)?to\s+\w+\s+\w|\s+takes?\b|(?:'s)?\s+(?:\w+\s+)?(?:that|if|whether)\b", re.I
 )
 _INDEFINITE = re.compile(r"^(?:an?)\s", re.I)
 _CALENDAR = frozenset(  # capitalised, yet not what a later clause is about
