@@ -7,7 +7,7 @@ import re
 
 from enhanced_vllm.nlp.decomposer.lexicon import AUXILIARIES, BARE_WH, NP_TAGS
 from enhanced_vllm.nlp.decomposer.referents import indefinite
-from enhanced_vllm.nlp.decomposer.words import finish, participle_of, pos_tags
+from enhanced_vllm.nlp.decomposer.words import finish, noun_phrase_end, noun_phrase_spans, participle_of, pos_tags
 
 _BARE_WH_REPLACES = re.compile(rf"^(?:{'|'.join(BARE_WH)})\b", re.I)  # the first clause's own wh-word
 _FRAGMENT_PREPOSITIONS = frozenset("in on at during for near under without with before after from".split())
@@ -94,8 +94,8 @@ def elided(clause: str, first: str) -> str:
         return clause
     if first_words[1][:1].isupper():  # a name ends with its capitalised words ("Does Python support ...")
         tags = ["PROPN" if w[:1].isupper() else "VERB" for w in first_words[1:]]
-    end = next((k for k, tag in enumerate(tags) if tag not in NP_TAGS), len(tags))
-    if end == 0 or end == len(tags):  # the first clause's subject, then the rest it shares
+    end = noun_phrase_end(tags, 0)
+    if end is None or end == len(tags):  # the first clause's subject, then the rest it shares
         return clause
     return " ".join([asked.group("aux"), *subject, *first_words[1 + end :]])
 
@@ -163,12 +163,12 @@ def what_about_sentence(sentence: str, previous: str) -> str:
     tags = pos_tags(words)
     if len(words) > 2 and tags[-2] == "ADP":  # "the melting point of iron": a preposition's object is a noun
         tags[-1] = "NOUN"
-    nouns = [i for i, (word, tag) in enumerate(zip(words, tags, strict=True)) if tag == "NOUN" and word.islower()]
-    if not nouns or nouns[-1] != len(words) - 1:  # only a closing object is replaced
+    closing = [a for a, b in noun_phrase_spans(tags) if b == len(words) and words[-1].islower()]
+    if not closing:  # only a closing object is replaced
         return sentence
-    start = nouns[-1]
-    while start > 0 and tags[start - 1] in ("NOUN", "ADJ", "DET") and words[start - 1].islower():
-        start -= 1
+    start = closing[0]
+    while not words[start].islower():  # "the Louvre's opening hours": a name before it stays
+        start += 1
     return finish(" ".join([*words[:start], entity]))
 
 

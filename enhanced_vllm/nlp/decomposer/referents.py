@@ -8,13 +8,11 @@ import re
 from enhanced_vllm.nlp.decomposer.lexicon import (
     AUXILIARIES,
     EMBEDDING_FRAME,
-    HEAD_TAGS,
     IMPERATIVE,
-    NP_TAGS,
     REQUEST_FRAME,
     SINGULAR_VERB,
 )
-from enhanced_vllm.nlp.decomposer.words import looks_plural, pos_tags
+from enhanced_vllm.nlp.decomposer.words import looks_plural, noun_phrase_end, pos_tags
 
 _COPULA_NP = re.compile(r"^(?:what|who)(?:\s+(?:is|are|was|were)|'s)\s+(?P<np>.+)$", re.I)  # "What is machine learning"
 # "Where can I buy a laptop": what a later "it" means is the doer's object
@@ -108,11 +106,10 @@ def _possessed(words: list[str]) -> str | None:
     """ "My grandmother was diagnosed with ...", "Our dog is 12.": the speaker's own, as "my grandmother"."""
     if len(words) < 3 or words[0].lower() not in ("my", "our"):
         return None
-    tags = pos_tags([w.strip(",;.") for w in words])
-    end = 1
-    while end < len(words) and tags[end] in ("ADJ", "NOUN") and words[end].islower():
-        end += 1
-    return " ".join([words[0].lower(), *words[1:end]]) if end > 1 and tags[end - 1] == "NOUN" else None
+    end = noun_phrase_end(pos_tags([w.strip(",;.") for w in words]), 0)  # "my" is a determiner
+    if end is None or end < 2 or not all(w.islower() for w in words[1:end]):
+        return None
+    return " ".join([words[0].lower(), *words[1:end]])
 
 
 def _yes_no_subject(words: list[str]) -> str | None:
@@ -121,10 +118,8 @@ def _yes_no_subject(words: list[str]) -> str | None:
     if len(words) < 3 or words[0].lower() not in AUXILIARIES:
         return None
     tags = pos_tags(words[1:])
-    end = next((k for k, tag in enumerate(tags) if tag not in NP_TAGS), len(tags))
-    while end > 0 and tags[end - 1] not in HEAD_TAGS:  # "ibuprofen safe": the phrase ends on its noun
-        end -= 1
-    return " ".join(words[1 : end + 1]) if 0 < end <= 4 and end < len(tags) else None
+    end = noun_phrase_end(tags, 0)  # "ibuprofen safe": the phrase ends on its noun
+    return " ".join(words[1 : end + 1]) if end is not None and end <= 4 and end < len(tags) else None
 
 
 def _name_goes_on(words: list[str], i: int) -> bool:
@@ -280,9 +275,5 @@ def indefinite(clause: str) -> str | None:
     words = [w.strip(",;") for w in clause.rstrip("?.!").split()]
     if (start := next((i for i, w in enumerate(words) if w.lower() in ("a", "an")), None)) is None:
         return None  # "Is a Roth IRA worth it": the first "a N" of the clause, to its last noun
-    tags = pos_tags(words)
-    end = start + 1
-    while end < len(words) and tags[end] in ("ADJ", "NOUN", "PROPN"):
-        end += 1
-    nouns = [i for i in range(start + 1, end) if tags[i] in HEAD_TAGS]
-    return " ".join(words[start : nouns[-1] + 1]) if nouns else None
+    end = noun_phrase_end(pos_tags(words), start)
+    return " ".join(words[start:end]) if end is not None else None

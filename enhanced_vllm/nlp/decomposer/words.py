@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 from enhanced_vllm.nlp.decomposer.lexicon import IMPERATIVE_START, PAST_OF
 
@@ -45,6 +46,34 @@ def _corrected(word: str, tag: str) -> str:
     if word in _POSSESSIVE_DETERMINERS:  # "my home office and my car": each opens a noun phrase
         return "DET"
     return tag if word in _PRONOUNS else "NOUN"
+
+
+_NP_GRAMMAR = "NP: {<DET>?<NUM>*<ADJ|NOUN|PROPN>*<NOUN|PROPN>}"  # "the 1992 Summer Olympics", "my home office"
+
+
+def noun_phrase_end(tags: list[str], start: int) -> int | None:
+    """End (exclusive) of the noun phrase that opens at ``start``, chunked from ``tags`` by an NLTK chunk
+    grammar (a determiner, numbers, modifiers, a closing noun); None if none opens there."""
+    return dict(_chunks(tuple(tags))).get(start)
+
+
+def noun_phrase_spans(tags: list[str]) -> list[tuple[int, int]]:
+    """[start, end) of every noun phrase the chunk grammar finds, left to right."""
+    return list(_chunks(tuple(tags)))
+
+
+@functools.lru_cache(maxsize=2048)
+def _chunks(tags: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    tree = _chunker().parse(list(enumerate(tags)))
+    return tuple((chunk[0][0], chunk[-1][0] + 1) for chunk in tree if not isinstance(chunk, tuple))
+
+
+@functools.cache
+def _chunker() -> Any:
+    """The grammar's ``nltk.RegexpParser``, built on first use."""
+    import nltk
+
+    return nltk.RegexpParser(_NP_GRAMMAR)
 
 
 def finish(text: str) -> str:
