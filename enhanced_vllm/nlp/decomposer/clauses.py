@@ -24,12 +24,18 @@ from enhanced_vllm.nlp.decomposer.referents import (
     resolve_pronouns,
     subject_of,
 )
-from enhanced_vllm.nlp.decomposer.verbs import split_verb_phrase_list, split_verb_phrases, split_verbs
+from enhanced_vllm.nlp.decomposer.verbs import (
+    split_closing_verbs,
+    split_verb_phrase_list,
+    split_verb_phrases,
+    split_verbs,
+)
 from enhanced_vllm.nlp.decomposer.words import finish
 
 _KEEP_WHOLE = re.compile(
     r"\b(?:between|vs\.?|versus|differ(?:ence|ences|ent)?|similarit(?:y|ies)|relationship|both|in common|alike"
-    r"|balanc(?:e|ing)|combin(?:e|ing)|juggl(?:e|ing)|reconcil(?:e|ing))\b",  # "balance work and family": one thing
+    r"|balanc(?:e|ing)|combin(?:e|ing)|juggl(?:e|ing)|reconcil(?:e|ing)"  # "balance work and family": one thing
+    r"|at the same time|simultaneously|at once|together(?!\s+with))\b",  # "learn Spanish and French at once"
     re.I,
 )
 _CLAUSE_START = (
@@ -130,6 +136,7 @@ def decompose_sentence(sentence: str) -> list[str]:
         or split_quantified(text)
         or split_noun_phrases(text)
         or split_verbs(text)
+        or split_closing_verbs(text)
         or split_verb_phrases(text)
         or split_verb_phrase_list(text)
         or split_repeated_preposition(text)

@@ -45,7 +45,13 @@ _AUX_OPENING = re.compile(
 _DO_IT = re.compile(  # "and how do I do it in Rust"
     r"^(?P<opening>.+?)\s+do\s+(?:it|that|this|the\s+same)\s+(?P<phrase>(?:in|on|with|for|at)\s+.+)$", re.I
 )
-_HOW_MANY = re.compile(r"^how\s+many\s+(?P<noun>[a-z]+)\b", re.I)
+_AUX = "is|are|was|were|does|do|did|can|could|will|would|should|has|have"
+_HOW_MUCH = re.compile(rf"^how\s+(?:many|much)\s+(?!(?:{_AUX})\b)(?P<noun>[a-z]+)\b", re.I)  # "how many moons"
+_BARE_HOW_MUCH = re.compile(rf"^(?P<how>how\s+(?:many|much))(?=\s+(?:{_AUX})\b)", re.I)  # "how many does Saturn have"
+_NOT_SUPERLATIVE = r"(?:rest|west|interest|test|forest|request|chest|guest|contest|protest|harvest|honest)\b"
+_RANK = rf"first|second|third|fourth|fifth|last|next|previous|(?!{_NOT_SUPERLATIVE})[a-z]+est"
+_RANKED = re.compile(rf"\bthe\s+(?:{_RANK})\s+(?P<rest>[a-z][^?.!]*)", re.I)  # "the first man on the moon"
+_BARE_RANK = re.compile(rf"\bthe\s+(?:{_RANK})(?=[?.!]?$)", re.I)  # "... and who was the second?"
 _HOW_KNOW = re.compile(r"^(?P<ask>(?:how|why)\s+(?:do|does|did|can|could)\s+.+?\s+(?:know|tell))[?.!]?$", re.I)
 _WH_COPULA = re.compile(  # "How old is the universe" -> "how old the universe is"
     r"^(?P<wh>how\s+\w+|what|who|where|when|why|which\s+\w+)\s+(?P<cop>is|are|was|were)\s+(?P<np>.+?)[?.!]?$", re.I
@@ -115,17 +121,20 @@ def with_head(clause: str, first: str) -> str:
 
 def standalone(later: str, first: str, subject: str | None) -> str:
     """A later clause or sentence on its own: "one" as the first one's "a N" ("... and should I open
-    one?" -> "should I open a Roth IRA?"), a closing "any" as "any N" after "How many N", "tickets" as
-    "tickets to X" after a question about the place X, and without the "also" / "too" that tied it to
-    the first."""
+    one?" -> "should I open a Roth IRA?"), a bare "how many" and a closing "any" as "how many N" and
+    "any N" after "How many N", "the second" as the first one's "the first N", "tickets" as "tickets to
+    X" after a question about the place X, and without the "also" / "too" that tied it to the first."""
     if (thing := indefinite(first)) is not None:
         later = _ONE.sub(
             lambda m: m.group(0) if m.group("before").lower() in _ONE_DETERMINERS else f"{m.group('before')} {thing}",
             later,
         )
     later = _ALSO.sub("", later)
-    if (many := _HOW_MANY.match(first)) is not None:
-        later = _ANY.sub(lambda m: f"{m.group('any')} {many.group('noun')}", later)
+    if (ranked := _RANKED.search(first)) is not None and (rank := _BARE_RANK.search(later)) is not None:
+        later = f"{later[: rank.end()]} {ranked.group('rest')}"  # "who was the second?": the second man on ...
+    if (much := _HOW_MUCH.match(first)) is not None:  # "how many does Saturn have?", "... have any?": of moons
+        later = _BARE_HOW_MUCH.sub(lambda m: f"{m.group('how')} {much.group('noun')}", later.strip())
+        later = _ANY.sub(lambda m: f"{m.group('any')} {much.group('noun')}", later)
     if subject is not None and subject.split()[-1][:1].isupper() and subject not in later:
         later = _TRIP_NOUN.sub(lambda m: f"{m.group(0)} {_TRIP_NOUNS[m.group('noun').lower()]} {subject}", later, 1)
         later = _THERE.sub(lambda m: f"{m.group('motion') or ''}{'to' if m.group('motion') else 'in'} {subject}", later)

@@ -32,6 +32,8 @@ FIXED_PAIRS = re.compile(  # " and " in these reads "and" or "&"
         r"|research and development|supply and demand|law and order|black and white|rhythm and blues"
         r"|arts and crafts|macaroni and cheese|mac and cheese|peanut butter and jelly|ups and downs"
         r"|romeo and juliet|antony and cleopatra|tristan and isolde|hansel and gretel|jekyll and hyde|thelma and louise"
+        r"|ins and outs|dos and don'ts|nuts and bolts|odds and ends|bits and pieces|wear and tear"
+        r"|checks and balances"
         r"|snakes and ladders|chutes and ladders|dungeons and dragons|hide and seek|tom and jerry"  # titles, games
         r"|trinidad and tobago|antigua and barbuda|bosnia and herzegovina|marks and spencer|procter and gamble"
         r"|barnes and noble|ben and jerry's|simon and schuster"  # countries, companies

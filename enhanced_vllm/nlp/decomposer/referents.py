@@ -77,7 +77,8 @@ def subject_of(clause: str) -> str | None:
     words = clause.rstrip("?.!").split()
     runs, starts, current = [], [], []
     for i, word in enumerate(words):
-        if i > 0 and word[:1].isupper() and (word != "I" or current) and word.strip(",;").lower() not in _CALENDAR:
+        named = word[:1].isupper() or any(c.isupper() for c in word[1:])  # "Tesla", "iPhone"
+        if i > 0 and named and (word != "I" or current) and word.strip(",;").lower() not in _CALENDAR:
             if not current:
                 starts.append(i)
             current.append(word.strip(",;"))
@@ -96,6 +97,8 @@ def subject_of(clause: str) -> str | None:
         before = words[start - 2 if start > 1 and words[start - 1] == "the" else start - 1].lower()
         if before in _LOCATIVE and (copula := _COPULA_NP.match(" ".join(words))):
             return copula.group("np")  # "What is the largest ocean on Earth": the ocean, not the Earth
+        if before in _LOCATIVE and (doer := _DOER_OBJECT.match(" ".join(words))) and _INDEFINITE.match(doer["np"]):
+            return doer.group("np")  # "How do I sort a list in Python": the list, not Python
         if start > 1 and words[start - 1].isdigit() and words[start - 2] == "the":  # "the 2018 World Cup"
             return " ".join(["the", words[start - 1], *run])
         return " ".join(["the", *run] if start > 0 and words[start - 1] == "the" else run)  # "the Eiffel Tower"
@@ -135,6 +138,8 @@ def _with_nouns(run: list[str], words: list[str], start: int) -> list[str]:
     end = start + len(run)
     tags = pos_tags([w.strip(",;") for w in words])
     while end < len(words) and words[end].islower() and words[end] not in _DOERS and _noun_here(words, tags, end):
+        if end + 1 < len(words) and tags[end + 1] == "DET":  # "did Apple release the iPhone": a verb
+            break
         end += 1
         if tags[end - 1] == "VERB":  # the clause's verb comes next
             break

@@ -28,6 +28,10 @@ _DOER_OPENING = re.compile(
     r"|what(?:\s+is|'s)\s+the\s+(?:best|easiest|fastest|quickest|right|safest)\s+way\s+to)\s+(?P<rest>.+)$",
     re.I,
 )
+_CLOSING_VERBS = re.compile(  # "When did World War I start and end", "When was the bridge designed and built"
+    r"^(?P<opening>(?i:(?:when|where|why|how)\s+(?:did|do|does|was|were|is|are|will|can|could|should)\s+\S.*?))"
+    r"\s+(?P<first>[a-z]+),?\s+and\s+(?P<second>[a-z]+)$"
+)
 _PRONOUN_OBJECT = re.compile(r"\b(?:it|them)\b", re.I)
 _PREPOSITIONAL_OBJECT = re.compile(r"^(?P<preposition>for|with|about|on|to|at)\s+", re.I)
 _TAKES_PREPOSITION = frozenset(  # "apply and pay for a visa": both take the "for"
@@ -52,6 +56,19 @@ def split_verbs(sentence: str) -> list[str] | None:
         return thing if verb is verbs[-1] or verb.split()[0].lower() in _TAKES_PREPOSITION else bare
 
     return [finish(f"{match.group('prefix')} {verb} {object_of(verb)}") for verb in verbs]
+
+
+def split_closing_verbs(sentence: str) -> list[str] | None:
+    """ "When did World War I start and end?" -> one question per verb: two verbs (WordNet knows both as
+    verbs; the tagger often reads them as nouns) close the clause and share all that comes before."""
+    if (match := _CLOSING_VERBS.match(sentence)) is None:
+        return None
+    from enhanced_vllm.nlp.resources import wordnet
+
+    verbs = [match.group("first"), match.group("second")]
+    if any(v in _NOT_VERBS or v in AUXILIARIES or not wordnet().synsets(v, pos="v") for v in verbs):
+        return None
+    return [finish(f"{match.group('opening')} {verb}") for verb in verbs]
 
 
 def split_verb_phrases(sentence: str) -> list[str] | None:

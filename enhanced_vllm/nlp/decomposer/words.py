@@ -83,10 +83,13 @@ def finish(text: str) -> str:
     return text[:1].upper() + text[1:] + end
 
 
+_SINGULAR_IN_S = frozenset("headquarters series species means news crossroads barracks physics economics".split())
+
+
 def looks_plural(word: str) -> bool:
-    """ "planets", "causes"; not "glass", "virus", "analysis"."""
+    """ "planets", "causes"; not "glass", "virus", "analysis", "headquarters"."""
     lower = word.lower()
-    return lower.endswith("s") and not lower.endswith(("ss", "us", "is"))
+    return lower.endswith("s") and not lower.endswith(("ss", "us", "is")) and lower not in _SINGULAR_IN_S
 
 
 def copula(phrase: str, past: bool) -> str:
