@@ -608,6 +608,25 @@ TENTH_SET_FAMILIES = {  # constructions from the tenth written set, with example
         "What is the revenue of Nestle?",
         "What is the headquarters of Nestle?",
     ],
+    # from the eleventh set: two settings after different prepositions
+    "What is the average temperature of Cairo in January and during the summer?": [
+        "What is the average temperature of Cairo in January?",
+        "What is the average temperature of Cairo during the summer?",
+    ],
+    # "what is its N" after "What N is ..." asks its own question
+    "What currency is used in Japan, and what is its capital?": [
+        "What currency is used in Japan?",
+        "What is the capital of Japan?",
+    ],
+    # "he" after "Who sold X" is the seller of X; "his Fifth Symphony" is Mahler's
+    "Who sold Instagram and why did he sell it?": [
+        "Who sold Instagram?",
+        "Why did the seller of Instagram sell Instagram?",
+    ],
+    "When did Mahler write his Fifth Symphony and where was it first played?": [
+        "When did Mahler write his Fifth Symphony?",
+        "Where was the Fifth Symphony of Mahler first played?",
+    ],
 }
 KEPT_WHOLE = [
     "Who wrote War and Peace?",  # a title: capitalised common nouns after "wrote"

@@ -19,6 +19,7 @@ _WHAT_ABOUT = re.compile(r"^(?:what|how)\s+about\s+(?P<entity>.+)$", re.I)  # ".
 _AGENT = re.compile(r"^who\s+(?P<verb>[a-z]+)\s+(?P<np>.+)$", re.I)  # "Who founded Nike" -> "Nike was founded"
 _VISIT_VERB = re.compile(r"^(?:see|stay|eat|visit|do|go|avoid|shop|park)$", re.I)
 _WH_HEAD = re.compile(r"^(?P<wh>which|what)\s+(?P<head>[a-z]+)\s+(?P<verb>[a-z]+)\b", re.I)  # "Which cities have"
+_OWN_SUBJECT = re.compile(r"^\s*(?:the|a|an|its|his|her|their|my|your|our)\b", re.I)
 _ELIDED_WH = re.compile(r"^(?P<wh>which|what)\s+(?P<verb>[a-z]+)(?P<rest>.*)$", re.I)
 _ALSO = re.compile(r"\s*,?\s+too(?=[?.!]?$)|\balso\s+", re.I)  # "does it also offer ...", "... too?": the repetition
 _ONE = re.compile(  # a closing "one" ("... into one each year?"), unless "which one", "the one"
@@ -114,6 +115,8 @@ def with_head(clause: str, first: str) -> str:
     if head is None or elided is None or head.group("head").lower() in AUXILIARIES:
         return clause
     verb = elided.group("verb").lower()
+    if _OWN_SUBJECT.match(elided.group("rest")):  # "... and what is its capital?": a question of its own
+        return clause
     if verb != head.group("verb").lower() and verb not in AUXILIARIES and elided.group("rest").strip():
         return clause
     return f"{elided.group('wh')} {head.group('head')} {clause.strip()[len(elided.group('wh')) :].strip()}"

@@ -1,6 +1,6 @@
 """Coordinated noun phrases after a copula or a request: attributes sharing an entity ("the capital and
 the population of France"), entities sharing an attribute ("the GDP of Brazil, Peru and Chile"),
-"some X in P and some Y", and a repeated preposition ("in air and in water")."""
+"some X in P and some Y", and a repeated preposition ("in air and in water", "at sea level and on Everest")."""
 
 from __future__ import annotations
 
@@ -37,6 +37,10 @@ _REPEATED_PREPOSITION = re.compile(  # "What is the speed of sound in air and in
     r"^(?P<prefix>.+\s(?P<prep>in|on|at|of|for|with|from|to|about|during|under|without))\s+"
     r"(?P<first>(?:(?!\b(?P=prep)\b)[^,])+?),?\s+and\s+(?P=prep)\s+(?P<second>[^,]+)$",
     re.I,
+)
+_SETTING = r"(?:in|on|at|near|during|under|before|after)\s+"  # where or when
+_TWO_SETTINGS = re.compile(  # "What is the boiling point of water at sea level and on Everest?"
+    rf"^(?P<prefix>.+)\s+(?P<first>{_SETTING}[^,]+?),?\s+and\s+(?P<second>{_SETTING}[^,]+)$", re.I
 )
 _ONE_EACH = frozenset(  # attributes a place, company or person has one of: "the capitals of X and Y" asks one each
     "capital population currency area flag anthem president ceo founder leader mayor height age birthday birthplace"
@@ -186,7 +190,8 @@ def split_quantified(sentence: str) -> list[str] | None:
 
 
 def split_repeated_preposition(sentence: str) -> list[str] | None:
-    """ "What is the price of gold in London and in Dubai?" -> one question per prepositional object."""
-    if (match := _REPEATED_PREPOSITION.match(sentence)) is None:
+    """ "What is the price of gold in London and in Dubai?" -> one question per prepositional object;
+    also two settings after different prepositions ("at sea level and on Everest")."""
+    if (match := _REPEATED_PREPOSITION.match(sentence) or _TWO_SETTINGS.match(sentence)) is None:
         return None
     return [finish(f"{match.group('prefix')} {match.group(part)}") for part in ("first", "second")]

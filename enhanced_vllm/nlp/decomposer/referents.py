@@ -50,6 +50,15 @@ _AGENT_NOUNS = {  # "Who founded X and when did he retire?": he is the founder o
     "developed": "developer",
     "won": "winner",
     "owns": "owner",
+    "bought": "buyer",
+    "sold": "seller",
+    "killed": "killer",
+    "murdered": "murderer",
+    "translated": "translator",
+    "produced": "producer",
+    "published": "publisher",
+    "ruled": "ruler",
+    "coached": "coach",
     "leads": "leader",
 }
 _POSSESSIVES = frozenset({"its", "his", "their"})
@@ -99,6 +108,8 @@ def subject_of(clause: str) -> str | None:
             return copula.group("np")  # "What is the largest ocean on Earth": the ocean, not the Earth
         if before in _LOCATIVE and (doer := _DOER_OBJECT.match(" ".join(words))) and _INDEFINITE.match(doer["np"]):
             return doer.group("np")  # "How do I sort a list in Python": the list, not Python
+        if start > 0 and words[start - 1].lower() in _POSSESSIVES | {"her"} and len(runs) > 1:
+            return f"the {' '.join(run)} of {' '.join(runs[-2])}"  # "Beethoven ... his Ninth Symphony"
         if start > 1 and words[start - 1].isdigit() and words[start - 2] == "the":  # "the 2018 World Cup"
             return " ".join(["the", words[start - 1], *run])
         return " ".join(["the", *run] if start > 0 and words[start - 1] == "the" else run)  # "the Eiffel Tower"
