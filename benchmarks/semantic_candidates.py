@@ -25,24 +25,18 @@ import math
 import time
 
 import numpy as np
-from nltk.stem import PorterStemmer
 
 from enhanced_vllm.eval import evaluation_stage, read_jsonl
 from enhanced_vllm.semantic import operating_point as op
-from enhanced_vllm.semantic.guard import Analysis, analyse, synonyms_of
+from enhanced_vllm.semantic.guard import Analysis, analyse, shared_content_words
 
 QUESTION_WORDS = frozenset("what which who whom whose why how when where is are was were do does did can".split())
 CANDIDATE_FLOOR = 0.7
-_stem = PorterStemmer().stem
 
 
 def _lacking(a: Analysis, b: Analysis) -> int:
     """Content words of ``a`` that ``b`` has neither by stem nor by a WordNet synonym."""
-    stems = set(b.content)
-    return sum(
-        not (stem in stems or any(synonyms_of(word) & synonyms_of(other) for other in b.content_words))
-        for word, stem in ((w, _stem(w)) for w in a.content_words)
-    )
+    return len(a.content_words) - shared_content_words(a, b)
 
 
 def _jaccard(a: set, b: set) -> float:

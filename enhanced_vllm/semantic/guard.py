@@ -128,17 +128,21 @@ def _synonymous(left: list[str], right: list[str]) -> bool:
     return bool(senses(left) & senses(right))
 
 
+def shared_content_words(a: Analysis, b: Analysis) -> int:
+    """How many of ``a``'s content words ``b`` has, by stem or by a WordNet synonym."""
+    stems = set(b.content)
+    return sum(
+        _stem(word) in stems or any(synonyms_of(word) & synonyms_of(other) for other in b.content_words)
+        for word in a.content_words
+    )
+
+
 def _content_overlap(a: Analysis, b: Analysis) -> float:
     """The share of the shorter question's content words that the other one has, by stem or synonym."""
     small, large = sorted((a, b), key=lambda x: len(x.content_words))
     if not small.content_words:
         return 0.0 if large.content_words else 1.0
-    stems = set(large.content)
-    shared = sum(
-        _stem(word) in stems or any(synonyms_of(word) & synonyms_of(other) for other in large.content_words)
-        for word in small.content_words
-    )
-    return shared / len(small.content_words)
+    return shared_content_words(small, large) / len(small.content_words)
 
 
 def _spelling_variant(left: list[str], right: list[str]) -> bool:
