@@ -12,7 +12,8 @@ Handled, per sentence:
   "Compare the area of X and (or with) Y.";
 - independent noun phrases: "What is the GDP of India as well as the area of Peru?";
 - coordinated verbs sharing an object: "How do I install and configure nginx?", phrasal verbs ("set
-  up and secure"), and a pronoun object ("How do I install Docker and configure it?");
+  up and secure"), and a pronoun object ("How do I install Docker and configure it?"); two verbs
+  closing a clause ("When did World War I start and end?");
 - "as well as" / "along with" + its / his / her: "What is the population of Tokyo as well as its area?";
 - pronouns: "they" / "them" / "their" point back to the last plural noun ("What do lions eat and
   where do they live?"); "he" / "she" after "Who is the CEO of X" to that role; others to the last
@@ -31,16 +32,18 @@ Handled, per sentence:
   separate them.
 Across clauses and sentences: pronouns, "What about X?" / "And X?" / "And in 2022?" asks the previous
 question of X, "one" stands for the first question's "a N", a closing "any" for "How many N", "tickets"
-for tickets to the place asked about, "How do we know?" asks how the first question is known, "also" /
-"too" are dropped, a clause that leaves out what it shares is completed ("..., and does Java?",
-"and how long for hard yolks?", "how do I do it in Rust?"), and a statement that only sets the scene
-("Tesla makes cars.", "I've heard of X but ...") is left out unless a pronoun still needs it (a place
-it sets is added to "What should I see?"; "My sister has asthma." gives "my sister").
+for tickets to the place asked about, "How do we know?" asks how the first question is known, a bare
+"how many" and "the second" take the first question's noun ("how many does Saturn have?", "who was the
+second?"), "also" / "too" are dropped, a clause that leaves out what it shares is completed ("..., and
+does Java?", "and how long for hard yolks?", "how do I do it in Rust?"), and a statement that only sets
+the scene ("Tesla makes cars.", "I've heard of X but ...") is left out unless a pronoun still needs it
+(a place it sets is added to "What should I see?"; "My sister has asthma." gives "my sister").
 Conjunctions: and, as well as, along with, together with, plus, "&", and comma lists. Kept whole:
-questions that only look compound ("difference between A and B", "A vs B", "in common", titles such as "Pride and
-Prejudice" (two capitalised common nouns), fixed pairs such as "rock and roll" or "supply and demand",
-one name after a singular verb ("Where is Procter and Gamble headquartered?"), the subjects of a shared
-event ("When did Exxon and Mobil merge?"), a choice ("Should I rent or buy a house?")).
+questions that only look compound ("difference between A and B", "A vs B", "in common", titles such as
+"Pride and Prejudice" (two capitalised common nouns), fixed pairs such as "rock and roll" or "supply and
+demand", "at the same time" / "together", one name after a singular verb ("Where is Procter and Gamble
+headquartered?"), the subjects of a shared event ("When did Exxon and Mobil merge?"), a choice ("Should
+I rent or buy a house?")).
 """
 
 from __future__ import annotations
