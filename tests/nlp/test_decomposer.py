@@ -627,6 +627,16 @@ TENTH_SET_FAMILIES = {  # constructions from the tenth written set, with example
         "When did Mahler write his Fifth Symphony?",
         "Where was the Fifth Symphony of Mahler first played?",
     ],
+    # "and" joins two "the N of X" phrases, not the words around it
+    "Can you tell me the departure time of the ferry and the price of a return ticket?": [
+        "Can you tell me the departure time of the ferry?",
+        "Can you tell me the price of a return ticket?",
+    ],
+    # "her first Nobel Prize" is Marie Curie's
+    "When did Marie Curie win her first Nobel Prize and what was it for?": [
+        "When did Marie Curie win her first Nobel Prize?",
+        "What was the first Nobel Prize of Marie Curie for?",
+    ],
 }
 KEPT_WHOLE = [
     "Who wrote War and Peace?",  # a title: capitalised common nouns after "wrote"

@@ -90,6 +90,18 @@ def _is_title(phrases: list[list[str]], before: str, tags: list[str]) -> bool:
     return before.lower() in _MAKING_VERBS and nouns
 
 
+def _two_owned_phrases(
+    prefix: list[str], phrases: list[list[str]], suffix: list[str], prefix_tags: list[str]
+) -> list[str] | None:
+    """ "Can you tell me the opening hours of the Louvre and the price of a ticket?": "and" joins two
+    "the N of X" phrases, not the two words around it; each is asked with what comes before the first."""
+    opening = [i for i, tag in enumerate(prefix_tags[:-1]) if tag == "DET"]
+    if len(phrases) != 2 or not opening:
+        return None
+    lead, first = prefix[: opening[-1]], prefix[opening[-1] :]
+    return [finish(" ".join([*lead, *first, *phrases[0]])), finish(" ".join([*lead, *phrases[1], *suffix]))]
+
+
 def split_coordinated_phrases(sentence: str) -> list[str] | None:
     """ "When were Google and Amazon founded?" -> one question per coordinated noun phrase."""
     words = sentence.split()
@@ -112,6 +124,8 @@ def split_coordinated_phrases(sentence: str) -> list[str] | None:
     prefix, suffix = clean[: bounds[0][0]], clean[bounds[-1][1] :]
     if phrases[0][0].lower() in ("much", "many") and len(phrases[0]) > 1 and prefix[-1].lower() == "how":
         phrases = [p if p[0].lower() == phrases[0][0].lower() else [phrases[0][0], *p] for p in phrases]
+    if prefix[-1] == "of" and suffix[:1] == ["of"]:  # "the hours of the Louvre and the price of a ticket"
+        return _two_owned_phrases(prefix, phrases, suffix, tags[: len(prefix)])
     if _is_title(phrases, prefix[-1], [tags[a] for a, _ in bounds]):
         return None
     if prefix[-1].lower() in _SINGULAR_AUXILIARIES and suffix and all(p[0][:1].isupper() for p in phrases):
