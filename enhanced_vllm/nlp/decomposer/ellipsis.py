@@ -46,7 +46,7 @@ _AUX_OPENING = re.compile(
 _DO_IT = re.compile(  # "and how do I do it in Rust"
     r"^(?P<opening>.+?)\s+do\s+(?:it|that|this|the\s+same)\s+(?P<phrase>(?:in|on|with|for|at)\s+.+)$", re.I
 )
-_AUX = "is|are|was|were|does|do|did|can|could|will|would|should|has|have"
+_AUX = "|".join(sorted(AUXILIARIES))
 _HOW_MUCH = re.compile(rf"^how\s+(?:many|much)\s+(?!(?:{_AUX})\b)(?P<noun>[a-z]+)\b", re.I)  # "how many moons"
 _BARE_HOW_MUCH = re.compile(rf"^(?P<how>how\s+(?:many|much))(?=\s+(?:{_AUX})\b)", re.I)  # "how many does Saturn have"
 _NOT_SUPERLATIVE = r"(?:rest|west|interest|test|forest|request|chest|guest|contest|protest|harvest|honest)\b"

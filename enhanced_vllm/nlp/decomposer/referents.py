@@ -62,6 +62,7 @@ _AGENT_NOUNS = {  # "Who founded X and when did he retire?": he is the founder o
     "leads": "leader",
 }
 _POSSESSIVES = frozenset({"its", "his", "their"})
+_OWNERS = _POSSESSIVES | {"her"}  # "his Ninth Symphony", "her first Nobel Prize"
 _ORDINALS = frozenset("first second third fourth fifth last latest next only".split())
 _PLURAL_PRONOUNS = frozenset({"they", "them", "their"})
 _PLURAL_PRONOUN = re.compile(rf"\b(?:{'|'.join(_PLURAL_PRONOUNS)})\b", re.I)
@@ -87,7 +88,7 @@ def subject_of(clause: str) -> str | None:
     words = clause.rstrip("?.!").split()
     runs, starts, current = [], [], []
     for i, word in enumerate(words):
-        named = word[:1].isupper() or any(c.isupper() for c in word[1:])  # "Tesla", "iPhone"
+        named = any(c.isupper() for c in word)  # "Tesla", "iPhone"
         if i > 0 and named and (word != "I" or current) and word.strip(",;").lower() not in _CALENDAR:
             if not current:
                 starts.append(i)
@@ -110,7 +111,7 @@ def subject_of(clause: str) -> str | None:
         if before in _LOCATIVE and (doer := _DOER_OBJECT.match(" ".join(words))) and _INDEFINITE.match(doer["np"]):
             return doer.group("np")  # "How do I sort a list in Python": the list, not Python
         owned = start - 2 if start > 1 and words[start - 1].islower() and words[start - 1] in _ORDINALS else start - 1
-        if owned >= 0 and words[owned].lower() in _POSSESSIVES | {"her"} and len(runs) > 1:
+        if owned >= 0 and words[owned].lower() in _OWNERS and len(runs) > 1:
             named = " ".join([*words[owned + 1 : start], *run])  # "Beethoven ... his Ninth Symphony", "her first"
             return f"the {named} of {' '.join(runs[-2])}"
         if start > 1 and words[start - 1].isdigit() and words[start - 2] == "the":  # "the 2018 World Cup"
@@ -152,7 +153,7 @@ def _with_nouns(run: list[str], words: list[str], start: int) -> list[str]:
     end = start + len(run)
     tags = pos_tags([w.strip(",;") for w in words])
     while end < len(words) and words[end].islower() and words[end] not in _DOERS and _noun_here(words, tags, end):
-        if end + 1 < len(words) and (tags[end + 1] == "DET" or words[end + 1].lower() in _POSSESSIVES | {"her"}):
+        if end + 1 < len(words) and (tags[end + 1] == "DET" or words[end + 1].lower() in _OWNERS):
             break  # "did Apple release the iPhone", "did Usain Bolt set his ...": a verb
         end += 1
         if tags[end - 1] == "VERB":  # the clause's verb comes next
