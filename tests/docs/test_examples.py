@@ -22,6 +22,7 @@ def test_every_example_compiles_and_most_run():
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)  # fifteen whole programs, each starting its own engine: 500-650 s on two cores
 def test_readme_and_docs_examples_run_and_print_what_they_say(redis_server, tmp_path):
     report = tmp_path / "report.json"
     chroma = str(tmp_path / "chroma")  # not the user's ~/.cache
