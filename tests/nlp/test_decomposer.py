@@ -533,8 +533,8 @@ EIGHTH_SET_FAMILIES = {
         "Do you know who the CEO of Google is?",
     ],
     "I was wondering how long a passport renewal takes and how much it costs.": [
-        "I was wondering how long a passport renewal takes?",
-        "I was wondering how much a passport renewal costs?",
+        "How long does a passport renewal take?",
+        "How much does a passport renewal cost?",
     ],
     "When was the Magna Carta signed, where, and by whom?": [
         "When was the Magna Carta signed?",
@@ -560,14 +560,14 @@ EIGHTH_SET_FAMILIES = {
         "What is the capital of France?",
         "What are the major cities of France?",
     ],
-    # "it's easy to ..." has no referent; "please" opens a request
+    # "it's easy to ..." has no referent; a first-person frame's questions are asked directly
     "I'd like to know the average rent in Oslo and whether it's easy to get a work permit.": [
-        "I'd like to know the average rent in Oslo?",
-        "I'd like to know whether it's easy to get a work permit?",
+        "What is the average rent in Oslo?",
+        "Is it easy to get a work permit?",
     ],
     "Please tell me how to make a mojito and whether I can use honey instead of sugar.": [
-        "Please tell me how to make a mojito.",
-        "Please tell me whether I can use honey instead of sugar.",
+        "How do I make a mojito?",
+        "Can I use honey instead of sugar?",
     ],
 }
 TENTH_SET_FAMILIES = {  # constructions from the tenth written set, with examples of their own
@@ -638,7 +638,37 @@ TENTH_SET_FAMILIES = {  # constructions from the tenth written set, with example
         "What was the first Nobel Prize of Marie Curie for?",
     ],
 }
+FIRST_PERSON_FRAMES = {  # a question the asker embeds in "I'd like to know ...", asked directly once split out
+    "I was wondering how long a visa application takes and how much it costs.": [
+        "How long does a visa application take?",
+        "How much does a visa application cost?",
+    ],
+    "I'd like to know the opening hours of the Prado and whether students get a discount.": [
+        "What are the opening hours of the Prado?",
+        "Do students get a discount?",
+    ],
+    "I want to know how to descale a kettle and how often to do it.": [
+        "How do I descale a kettle?",
+        "How often should I do it?",
+    ],
+    "Please tell me where the nearest pharmacy is and when it closes.": [
+        "Where is the nearest pharmacy?",
+        "When does the nearest pharmacy close?",
+    ],
+    "I'm curious what a black hole is and how it forms.": ["What is a black hole?", "How does a black hole form?"],
+    "I need to know if my passport is still valid and what documents I should bring.": [
+        "Is my passport still valid?",
+        "What documents should I bring?",
+    ],
+    "i was wondering how vaccines work and why they are needed": ["How do vaccines work?", "Why are vaccines needed?"],
+    # a request to the listener keeps its frame
+    "Could you tell me how long a visa application takes and how much it costs?": [
+        "Could you tell me how long a visa application takes?",
+        "Could you tell me how much a visa application costs?",
+    ],
+}
 KEPT_WHOLE = [
+    "I was wondering how long a visa application takes.",  # one question: as it was asked
     "Who wrote War and Peace?",  # a title: capitalised common nouns after "wrote"
     "Who wrote Romeo and Juliet?",
     "How do I make fish and chips?",  # a fixed pair
@@ -684,7 +714,9 @@ def test_coordinated_noun_phrases_anywhere(question):
     assert decompose(question) == COORDINATED_PHRASES[question]
 
 
-WRITTEN_SET_FAMILIES = LATER_FAMILIES | SEVENTH_SET_FAMILIES | EIGHTH_SET_FAMILIES | TENTH_SET_FAMILIES
+WRITTEN_SET_FAMILIES = (
+    LATER_FAMILIES | SEVENTH_SET_FAMILIES | EIGHTH_SET_FAMILIES | TENTH_SET_FAMILIES | FIRST_PERSON_FRAMES
+)
 
 
 @pytest.mark.parametrize("question", WRITTEN_SET_FAMILIES)

@@ -9,14 +9,17 @@ CONJ = r"(?:and also|and|as well as|along with|together with|plus|&)"
 IMPERATIVE = r"(?:explain|describe|define|summari[sz]e|list|name|compare)"
 IMPERATIVE_START = re.compile(rf"^(?:please\s+)?(?:{IMPERATIVE}|tell me|give me|show me)\b", re.I)
 BARE_WH = ("why", "how", "where", "when")
+FIRST_PERSON_FRAME = (  # the asker saying what they want to know: "I was wondering how long X takes"
+    r"(?:i(?:'d| would) (?:like|love) to know|i (?:want|need) to know|i (?:was|am) wondering|i'm wondering|i wonder"
+    r"|i'm curious(?: about)?|i am curious(?: about)?|please tell me)"
+)
 REQUEST_FRAME = (  # a question asked inside a request: "Can you tell me who invented the telephone"
-    r"(?:(?:can|could|would) you (?:please )?(?:tell me|explain)|(?:please )?tell me|explain|describe|do you know"
-    r"|i was wondering"
-    r"|i'd like to know|i want to know)"
+    rf"(?:(?:can|could|would) you (?:please )?(?:tell me|explain)|{FIRST_PERSON_FRAME}|tell me|explain|describe"
+    r"|do you know)"
 )
 EMBEDDING_FRAME = re.compile(
     rf"^(?P<frame>{REQUEST_FRAME})\s+(?:how(?:\s+(?:much|many|long|old|far|big|often))?|why|when|where|what)\s+"
-    r"(?P<np>.+?)\s+[a-z]+$",
+    r"(?!to\s)(?P<np>.+?)\s+[a-z]+$",  # not "how to descale a kettle"
     re.I,
 )
 AUXILIARIES = frozenset("is are was were does do did has have can could will would should".split())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from enhanced_vllm.nlp.decomposer.clauses import decompose_sentence
+from enhanced_vllm.nlp.decomposer.direct import asked_directly
 from enhanced_vllm.nlp.decomposer.ellipsis import elided, in_place, standalone, what_about_sentence
 from enhanced_vllm.nlp.decomposer.lexicon import IMPERATIVE_START
 from enhanced_vllm.nlp.decomposer.referents import (
@@ -46,6 +47,8 @@ def decompose(question: str) -> list[str]:
     questions = _decompose_sentences(sentences, drop)
     if drop and any(_UNRESOLVED.search(q) for q in questions):  # "My laptop is slow. How can I speed it up?"
         questions = _decompose_sentences(sentences, drop_statements=False)
+    if len(questions) > 1:  # "I was wondering how long X takes and ..." -> "How long does X take?"
+        questions = [asked_directly(q) for q in questions]
     return questions or [question]
 
 
