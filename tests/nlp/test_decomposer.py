@@ -638,6 +638,46 @@ TENTH_SET_FAMILIES = {  # constructions from the tenth written set, with example
         "What was the first Nobel Prize of Marie Curie for?",
     ],
 }
+THIRTEENTH_SET_FAMILIES = {  # constructions from the thirteenth written set, with examples of their own
+    # a closing "and a N" asks the question again of it, in place of the one "a N" (or "the N") before
+    "What does a hedgehog eat, and a tortoise?": ["What does a hedgehog eat?", "What does a tortoise eat?"],
+    "How do I sort a dictionary in Python, and a tuple?": [
+        "How do I sort a dictionary in Python?",
+        "How do I sort a tuple in Python?",
+    ],
+    "How long does a lithium battery last? And a lead-acid battery?": [
+        "How long does a lithium battery last?",
+        "How long does a lead-acid battery last?",
+    ],
+    "When were the 1964 Winter Olympics held, and the 1968 ones?": [
+        "When were the 1964 Winter Olympics held?",
+        "When were the 1968 Winter Olympics held?",
+    ],
+    # "a ADJ one" shares the noun of the first clause's "a ADJ N"
+    "How long should I roast a chicken for a crispy skin, and how long for a soft one?": [
+        "How long should I roast a chicken for a crispy skin?",
+        "How long should I roast a chicken for a soft skin?",
+    ],
+    # "if so" asks its wh-phrase of the yes/no question before it
+    "Is sushi safe during pregnancy? If so, how often?": [
+        "Is sushi safe during pregnancy?",
+        "How often is sushi safe during pregnancy?",
+    ],
+    "Can I freeze cooked rice, and if so, for how long?": [
+        "Can I freeze cooked rice?",
+        "For how long can I freeze cooked rice?",
+    ],
+    "I wonder whether dogs can eat mango, and if so, how much.": ["Can dogs eat mango?", "How much can dogs eat mango?"],
+    # a first clause that only looks compound stays whole, a later one is asked on its own
+    "What's the difference between a Roth IRA and a 401k, and which should I open first?": [
+        "What's the difference between a Roth IRA and a 401k?",
+        "Which should I open first?",
+    ],
+    "What do wolves and coyotes have in common, and how do they differ?": [
+        "What do wolves and coyotes have in common?",
+        "How do wolves and coyotes differ?",
+    ],
+}
 FIRST_PERSON_FRAMES = {  # a question the asker embeds in "I'd like to know ...", asked directly once split out
     "I was wondering how long a visa application takes and how much it costs.": [
         "How long does a visa application take?",
@@ -715,7 +755,12 @@ def test_coordinated_noun_phrases_anywhere(question):
 
 
 WRITTEN_SET_FAMILIES = (
-    LATER_FAMILIES | SEVENTH_SET_FAMILIES | EIGHTH_SET_FAMILIES | TENTH_SET_FAMILIES | FIRST_PERSON_FRAMES
+    LATER_FAMILIES
+    | SEVENTH_SET_FAMILIES
+    | EIGHTH_SET_FAMILIES
+    | TENTH_SET_FAMILIES
+    | THIRTEENTH_SET_FAMILIES
+    | FIRST_PERSON_FRAMES
 )
 
 

@@ -6,7 +6,15 @@ from __future__ import annotations
 import re
 
 from enhanced_vllm.nlp.decomposer.coordination import split_coordinated_phrases, split_superlatives
-from enhanced_vllm.nlp.decomposer.ellipsis import bare_wh, elided, standalone, what_about, with_head
+from enhanced_vllm.nlp.decomposer.ellipsis import (
+    bare_wh,
+    elided,
+    if_so,
+    parallel_fragment,
+    standalone,
+    what_about,
+    with_head,
+)
 from enhanced_vllm.nlp.decomposer.lexicon import (
     BARE_WH,
     CONJ,
@@ -39,7 +47,7 @@ _KEEP_WHOLE = re.compile(
     re.I,
 )
 _CLAUSE_START = (
-    r"(?:when|where|who|whom|whose|what|which|why|how|is|are|was|were|did|does|do|can|could|should|will|would|has|have"
+    r"(?:if\s+so|when|where|who|whom|whose|what|which|why|how|is|are|was|were|did|does|do|can|could|should|will|would|has|have"
     rf"|{IMPERATIVE}|(?:in|at|on|for|from|with|to)\s+(?:what|which|whom|whose)\s+\w+\s+(?:is|are|was|were|do|does"
     r"|did|can|could|should|will|would|has|have))"  # "..., and at what age should it be done?"
 )
@@ -100,6 +108,8 @@ def _and_whether(sentence: str) -> list[str] | None:
     if match is None:
         return None
     frame, first = match.group("frame"), match.group("first")
+    if (follow_up := if_so(match.group("second"), f"{frame} {first}")) != match.group("second"):
+        return [finish(f"{frame} {first}"), finish(follow_up)]  # "..., and if so, how often"
     second = standalone(resolve_pronouns(match.group("second"), subject_of(first)), first, subject_of(first))
     return [finish(f"{frame} {first}"), finish(f"{frame} {second}")]
 
@@ -109,7 +119,7 @@ def decompose_sentence(sentence: str) -> list[str]:
     if (asked := _by_whom(sentence) or _in_which(sentence) or _and_whether(sentence)) is not None:
         return asked
     clauses = _CLAUSE_SPLIT.split(sentence.rstrip("?.!"))
-    if _KEEP_WHOLE.search(clauses[0]):  # "the difference between A and B"; a later clause keeps only itself whole
+    if len(clauses) == 1 and _KEEP_WHOLE.search(sentence):  # "the difference between A and B": one question
         return [sentence]
     if len(clauses) > 1:
         subject = subject_of(clauses[0])
@@ -117,7 +127,7 @@ def decompose_sentence(sentence: str) -> list[str]:
         person = person_of(clauses[0])
         questions = [] if _DECLARATIVE.match(clauses[0]) else decompose_sentence(finish(clauses[0]))
         for clause in clauses[1:]:
-            clause = elided(clause, clauses[0])
+            clause = elided(if_so(clause, clauses[0]), clauses[0])
             if clause.strip().lower() in BARE_WH:
                 clause = bare_wh(clause.strip(), clauses[0])
             clause = with_head(what_about(clause, clauses[0], subject), clauses[0])
@@ -141,5 +151,6 @@ def decompose_sentence(sentence: str) -> list[str]:
         or split_verb_phrase_list(text)
         or split_repeated_preposition(text)
         or split_coordinated_phrases(text)
+        or parallel_fragment(text)
         or [sentence]
     )

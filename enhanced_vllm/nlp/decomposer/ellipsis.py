@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from enhanced_vllm.nlp.decomposer.lexicon import AUXILIARIES, BARE_WH, NP_TAGS
+from enhanced_vllm.nlp.decomposer.direct import asked_directly
+from enhanced_vllm.nlp.decomposer.lexicon import AUXILIARIES, BARE_WH, NP_TAGS, REQUEST_FRAME
 from enhanced_vllm.nlp.decomposer.referents import indefinite
 from enhanced_vllm.nlp.decomposer.words import finish, noun_phrase_end, noun_phrase_spans, participle_of, pos_tags
 
@@ -15,6 +16,12 @@ _PP_FRAGMENT = re.compile(rf"^(?:{'|'.join(_FRAGMENT_PREPOSITIONS)})\s+(?!(?:whi
 _NAME_FRAGMENT = re.compile(  # "And Germany?", not "Does Go?"
     r"^(?!(?:Is|Are|Was|Were|Do|Does|Did|Can|Could|Will|Would|Should|Has|Have)\b)(?P<entity>(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,3})$"
 )
+_NP_FRAGMENT = re.compile(r"^(?:a|an|the)\s+[\w'-]+(?:\s+[\w'-]+){0,3}$", re.I)  # "a panda", "the 1996 ones"
+_MODALS_AND_DO = AUXILIARIES | frozenset("should shall may might must".split())
+_WH_WORDS = frozenset("what which who whom whose when where why how".split())
+_TRAILING_FRAGMENT = re.compile(r"^(?P<first>.+?)\s*,\s*(?:and|or)\s+(?P<np>(?:a|an|the)\s+[^,]+)$", re.I)
+_ASKED_WHETHER = re.compile(rf"^{REQUEST_FRAME}\s+(?=(?:whether|if)\b)", re.I)
+_IF_SO = re.compile(r"^if\s+so\s*,?\s+(?P<rest>.+)$", re.I)  # "..., and if so, how often?"
 _WHAT_ABOUT = re.compile(r"^(?:what|how)\s+about\s+(?P<entity>.+)$", re.I)  # "... and what about Peru?"
 _AGENT = re.compile(r"^who\s+(?P<verb>[a-z]+)\s+(?P<np>.+)$", re.I)  # "Who founded Nike" -> "Nike was founded"
 _VISIT_VERB = re.compile(r"^(?:see|stay|eat|visit|do|go|avoid|shop|park)$", re.I)
@@ -67,6 +74,19 @@ def bare_wh(wh: str, first: str) -> str:
     if (match := _AGENT.match(first)) is not None and (participle := participle_of(match.group("verb"))) is not None:
         return f"{wh} was {match.group('np')} {participle}"
     return wh
+
+
+def if_so(clause: str, first: str) -> str:
+    """ "Is a Roth IRA taxed on withdrawal? If so, at what rate?" -> "At what rate is a Roth IRA taxed on
+    withdrawal?": the follow-up's wh-phrase asked of the yes/no question before it."""
+    if (match := _IF_SO.match(clause.strip())) is None:
+        return clause
+    first = _ASKED_WHETHER.sub("I wonder ", first.strip())  # "Can you tell me whether X is open" asks "Is X open"
+    rest, asked = match.group("rest"), asked_directly(finish(first)).rstrip("?.!")
+    bare = len(rest.split()) <= 4 and not any(w.lower() in _MODALS_AND_DO for w in rest.rstrip("?.!").split())
+    if not bare or asked.split()[0].lower() not in _MODALS_AND_DO:  # "If so, how long does it take?"
+        return rest
+    return f"{rest.rstrip('?.!')} {asked[:1].lower()}{asked[1:]}"
 
 
 def what_about(clause: str, first: str, subject: str | None) -> str:
@@ -127,11 +147,8 @@ def standalone(later: str, first: str, subject: str | None) -> str:
     one?" -> "should I open a Roth IRA?"), a bare "how many" and a closing "any" as "how many N" and
     "any N" after "How many N", "the second" as the first one's "the first N", "tickets" as "tickets to
     X" after a question about the place X, and without the "also" / "too" that tied it to the first."""
-    if (thing := indefinite(first)) is not None:
-        later = _ONE.sub(
-            lambda m: m.group(0) if m.group("before").lower() in _ONE_DETERMINERS else f"{m.group('before')} {thing}",
-            later,
-        )
+    if (thing := indefinite(first)) is not None or _modified_head(first) is not None:
+        later = _ONE.sub(lambda m: _one(m, later, first, thing), later)
     later = _ALSO.sub("", later)
     if (ranked := _RANKED.search(first)) is not None and (rank := _BARE_RANK.search(later)) is not None:
         later = f"{later[: rank.end()]} {ranked.group('rest')}"  # "who was the second?": the second man on ...
@@ -148,6 +165,75 @@ def standalone(later: str, first: str, subject: str | None) -> str:
     return later
 
 
+def _one(match: re.Match[str], later: str, first: str, thing: str | None) -> str:
+    """ "open one" -> "open a Roth IRA"; "a firm one" after "a runny yolk" -> "a firm yolk"."""
+    before = match.group("before")
+    if before.lower() in _ONE_DETERMINERS:
+        return match.group(0)
+    if re.search(r"\b(?:a|an)\s+$", later[: match.start()], re.I) and (head := _modified_head(first)):
+        return f"{before} {head}"
+    return f"{before} {thing}" if thing is not None else match.group(0)
+
+
+def _modified_head(first: str) -> str | None:
+    """The noun of the first clause's "a ADJ N" ("for a runny yolk": "yolk"), which "a firm one" shares."""
+    words = first.rstrip("?.!").split()
+    spans = [(a, b) for a, b in _article_phrases(words) if words[a].lower() in ("a", "an") and b - a > 2]
+    return words[spans[0][1] - 1] if spans else None
+
+
+def _article_phrases(words: list[str]) -> list[tuple[int, int]]:
+    """[start, end) of each phrase that opens with "a", "an" or "the" and runs over the modifiers and nouns
+    after it ("a snake plant", "the 1992 Summer Olympics"); a clause's closing verb is not one of them
+    ("What does a koala eat": "a koala")."""
+    tags = pos_tags(words)
+    aux = next((i for i in (1, 2) if i < len(words) and words[i].lower() in _MODALS_AND_DO), None)
+    subject_at = aux + 1 if aux is not None and words[0].lower() in _WH_WORDS else None  # "What does [a koala] eat"
+    phrases = []
+    for start, word in enumerate(words):
+        if word.lower() not in ("a", "an", "the"):
+            continue
+        end = start + 1
+        while end < len(words) and tags[end] in ("ADJ", "NOUN", "PROPN", "NUM"):
+            end += 1
+        end = max(end, min(start + 2, len(words)))  # the tagger may misread the one noun
+        if start == subject_at and end == len(words) and end - start > 2:
+            end -= 1
+        phrases.append((start, end))
+    return phrases
+
+
+def parallel_fragment(text: str) -> list[str] | None:
+    """ "What does a koala eat, and a panda?", "Where were the 1992 Olympics held, and the 1996 ones?":
+    the question, and the question again with the fragment in place of its one noun phrase of that kind."""
+    match = _TRAILING_FRAGMENT.match(text)
+    if match is None or (again := _with_parallel(match.group("first"), match.group("np"))) is None:
+        return None
+    return [finish(match.group("first")), again]
+
+
+def _with_parallel(previous: str, fragment: str) -> str | None:
+    """``previous`` with ``fragment`` ("a panda", "the 1996 ones") in place of its only noun phrase that
+    opens with the same kind of article; None if there is not exactly one."""
+    parts = fragment.rstrip("?.!").split()
+    if _NP_FRAGMENT.match(" ".join(parts)) is None:
+        return None
+    ones = parts[-1].lower() in ("one", "ones")
+    if any(w.lower() in _MODALS_AND_DO or w.lower() in _WH_WORDS for w in parts):
+        return None
+    words = previous.rstrip("?.!").split()
+    kind = ("the",) if parts[0].lower() == "the" else ("a", "an")
+    spans = [(a, b) for a, b in _article_phrases(words) if words[a].lower() in kind]
+    if len(spans) != 1:
+        return None
+    start, end = spans[0]
+    head = words[end - 1 : end]  # "a used car": "car"; "the 1992 Summer Olympics": "Summer Olympics"
+    while head[0][:1].isupper() and end - len(head) - 1 > start and words[end - len(head) - 1][:1].isupper():
+        head = words[end - len(head) - 1 : end]
+    replacement = [parts[0].lower(), *parts[1:-1], *head] if ones else [parts[0].lower(), *parts[1:]]
+    return finish(" ".join([*words[:start], *replacement, *words[end:]]))
+
+
 def what_about_sentence(sentence: str, previous: str) -> str:
     """ "Can dogs eat grapes? What about chocolate?": the previous question about the new thing,
     which takes the place of the previous one's only name (a name) or its last noun (a common noun)."""
@@ -156,7 +242,7 @@ def what_about_sentence(sentence: str, previous: str) -> str:
         return _with_phrase(previous, pp.group(0))
     match = _WHAT_ABOUT.match(fragment) or _NAME_FRAGMENT.match(fragment)  # "What about Germany?", "And Germany?"
     if match is None:
-        return sentence
+        return _with_parallel(previous, fragment) or sentence  # "And a fiddle leaf fig?"
     if (pp := _PP_FRAGMENT.match(match.group("entity"))) is not None:  # "What about in Texas?"
         return _with_phrase(previous, pp.group(0))
     entity, words = match.group("entity"), previous.rstrip("?.!").split()

@@ -68,7 +68,7 @@ _PLURAL_PRONOUNS = frozenset({"they", "them", "their"})
 _PLURAL_PRONOUN = re.compile(rf"\b(?:{'|'.join(_PLURAL_PRONOUNS)})\b", re.I)
 _AUX_SUBJECT = re.compile(  # "Can dogs eat", "Why do cats purr": a plural subject the clause opens with
     r"^(?:(?:how|what|where|when|why)\s+)?(?:can|could|do|did|will|would|should|are|were)\s+"
-    r"(?P<np>(?:the\s+)?[a-z]+[^s\W]s)\s+[a-z]+\b(?!s\b)",
+    r"(?P<np>(?:the\s+)?[a-z]+[^s\W]s(?:\s+and\s+[a-z]+[^s\W]s)?)\s+[a-z]+\b(?!s\b)",  # "cats and dogs"
     re.I,
 )
 _PLURAL_OF = re.compile(r"^(?:the\s+)?(?:[a-z]+\s+)?[a-z]*[^su\Wi]s\s+of\s+(?P<x>.+)$", re.I)  # "the main causes of X"

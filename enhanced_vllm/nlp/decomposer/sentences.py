@@ -7,7 +7,7 @@ import re
 
 from enhanced_vllm.nlp.decomposer.clauses import decompose_sentence
 from enhanced_vllm.nlp.decomposer.direct import asked_directly
-from enhanced_vllm.nlp.decomposer.ellipsis import elided, in_place, standalone, what_about_sentence
+from enhanced_vllm.nlp.decomposer.ellipsis import elided, if_so, in_place, standalone, what_about_sentence
 from enhanced_vllm.nlp.decomposer.lexicon import IMPERATIVE_START
 from enhanced_vllm.nlp.decomposer.referents import (
     mentions_plural_pronoun,
@@ -62,6 +62,7 @@ def _decompose_sentences(sentences: list[str], drop_statements: bool) -> list[st
             sentence = resolve_pronouns(_LEADING_CONJUNCTION.sub("", sentence), subject, plural, person)
             sentence = sentence[:1].upper() + sentence[1:]
             if previous is not None:
+                sentence = finish(if_so(sentence, previous))  # "Is X taxed? If so, at what rate?"
                 if (shared := elided(sentence.rstrip("?.!"), previous.rstrip("?.!"))) != sentence.rstrip("?.!"):
                     sentence = finish(shared)  # "Does Rust have a garbage collector? Does Go?"
                 sentence = standalone(what_about_sentence(sentence, previous), previous, subject)
