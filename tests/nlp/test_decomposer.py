@@ -667,7 +667,19 @@ THIRTEENTH_SET_FAMILIES = {  # constructions from the thirteenth written set, wi
         "Can I freeze cooked rice?",
         "For how long can I freeze cooked rice?",
     ],
-    "I wonder whether dogs can eat mango, and if so, how much.": ["Can dogs eat mango?", "How much can dogs eat mango?"],
+    "I wonder whether dogs can eat mango, and if so, how much.": [
+        "Can dogs eat mango?",
+        "How much can dogs eat mango?",
+    ],
+    # "it" is what a possessive name owns
+    "What is Adele's most famous song, and when was it released?": [
+        "What is Adele's most famous song?",
+        "When was Adele's most famous song released?",
+    ],
+    "What is Nintendo's best-selling console and how many units has it sold?": [
+        "What is Nintendo's best-selling console?",
+        "How many units has Nintendo's best-selling console sold?",
+    ],
     # a first clause that only looks compound stays whole, a later one is asked on its own
     "What's the difference between a Roth IRA and a 401k, and which should I open first?": [
         "What's the difference between a Roth IRA and a 401k?",

@@ -37,7 +37,11 @@ for tickets to the place asked about, "How do we know?" asks how the first quest
 second?"), "also" / "too" are dropped, a clause that leaves out what it shares is completed ("..., and
 does Java?", "and how long for hard yolks?", "how do I do it in Rust?"), and a statement that only sets
 the scene ("Tesla makes cars.", "I've heard of X but ...") is left out unless a pronoun still needs it
-(a place it sets is added to "What should I see?"; "My sister has asthma." gives "my sister").
+(a place it sets is added to "What should I see?"; "My sister has asthma." gives "my sister"); a closing
+", and a panda?" / "And a fiddle leaf fig?" asks the question again in place of the first's one "a N"
+("a firm one" shares "a runny yolk"'s noun), "If so, at what rate?" asks it of the yes/no question before
+it, and a question embedded in a first-person frame is asked directly once split out ("I was wondering
+how long X takes and ..." -> "How long does X take?"; "Can you tell me ..." keeps its frame).
 Conjunctions: and, as well as, along with, together with, plus, "&", and comma lists. Kept whole:
 questions that only look compound ("difference between A and B", "A vs B", "in common", titles such as
 "Pride and Prejudice" (two capitalised common nouns), fixed pairs such as "rock and roll" or "supply and

@@ -114,8 +114,10 @@ def subject_of(clause: str) -> str | None:
         if owned >= 0 and words[owned].lower() in _OWNERS and len(runs) > 1:
             named = " ".join([*words[owned + 1 : start], *run])  # "Beethoven ... his Ninth Symphony", "her first"
             return f"the {named} of {' '.join(runs[-2])}"
-        if start > 1 and words[start - 1].isdigit() and words[start - 2] == "the":  # "the 2018 World Cup"
-            return " ".join(["the", words[start - 1], *run])
+        if run[-1].endswith("'s"):  # "Taylor Swift's best-selling album"
+            run = _with_owned(run, words, start)
+        if start > 1 and words[start - 1].isdigit() and words[start - 2].lower() in ("the", "a", "an"):
+            return " ".join([words[start - 2].lower(), words[start - 1], *run])  # "the 2018 World Cup", "a 2020 Ford"
         return " ".join(["the", *run] if start > 0 and words[start - 1] == "the" else run)  # "the Eiffel Tower"
     return _leading_proper_noun(words) or _possessed(words) or _noun_phrase(" ".join(words)) or _yes_no_subject(words)
 
@@ -159,6 +161,17 @@ def _with_nouns(run: list[str], words: list[str], start: int) -> list[str]:
         if tags[end - 1] == "VERB":  # the clause's verb comes next
             break
     return [*run, *(w.strip(",;") for w in words[start + len(run) : end])]
+
+
+def _with_owned(run: list[str], words: list[str], start: int) -> list[str]:
+    """A possessive name with what it owns: "Taylor Swift's" + "best-selling album"."""
+    end = stop = start + len(run)
+    tags = pos_tags([w.strip(",;") for w in words])
+    while stop < len(words) and words[stop].islower() and (
+        tags[stop] in ("ADJ", "NOUN", "VERB", "NUM") or words[stop] in ("most", "least")  # "most famous song"
+    ):
+        stop += 1
+    return [*run, *(w.strip(",;") for w in words[end:stop])]
 
 
 def _noun_here(words: list[str], tags: list[str], i: int) -> bool:
