@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from enhanced_vllm.nlp.decomposer.lexicon import AUXILIARIES, FIRST_PERSON_FRAME
+from enhanced_vllm.nlp.decomposer.lexicon import FIRST_PERSON_FRAME, MODALS
 from enhanced_vllm.nlp.decomposer.words import copula, noun_phrase_end, pos_tags
 
 _FRAMED = re.compile(rf"^{FIRST_PERSON_FRAME}\s+(?P<rest>.+?)\s*[?.!]?$", re.I)
@@ -21,11 +21,11 @@ _WH = re.compile(
     r"(?P<clause>.+)$",
     re.I,
 )
-_CONTRACTED = {
-    "it's": "it is", "that's": "that is", "there's": "there is", "he's": "he is", "she's": "she is",
-    "they're": "they are", "we're": "we are", "you're": "you are", "i'm": "I am",
-}
-_MODALS = frozenset("can could will would should shall may might must am".split()) | AUXILIARIES
+_CONTRACTED = (  # "it's" -> "it is": the verb an embedded clause moves to the front
+    {f"{w}'s": f"{w} is" for w in ("it", "that", "there", "he", "she")}
+    | {f"{w}'re": f"{w} are" for w in ("they", "we", "you")}
+    | {"i'm": "I am"}
+)
 _QUANTIFYING = frozenset({"how much", "how many", "what", "which", "whose"})  # "how much water a cactus needs"
 
 
@@ -62,7 +62,7 @@ def _wh(rest: str) -> str | None:
     if wh.lower() in _QUANTIFYING:  # "what time" the museum opens, "how many moons" Jupiter has
         end = next((i for i, tag in enumerate(tags) if tag not in ("NOUN", "ADJ")), len(tags))
         wh, words, tags = " ".join([wh, *words[:end]]), words[end:], tags[end:]
-    if not words or tags[0] == "VERB" or words[0].lower() in _MODALS:
+    if not words or tags[0] == "VERB" or words[0].lower() in MODALS:
         return f"{wh} {' '.join(words)}".strip()  # "who invented the telephone", "how many people live"
     inverted = _inverted(words)
     return f"{wh} {inverted}" if inverted else None
@@ -72,7 +72,7 @@ def _noun_phrase(rest: str) -> str | None:
     """ "the average rent in Lisbon" -> "what is the average rent in Lisbon"."""
     words = rest.split()
     tags = pos_tags(words)
-    if noun_phrase_end(tags, 0) is None or any(word.lower() in _MODALS for word in words):
+    if noun_phrase_end(tags, 0) is None or any(word.lower() in MODALS for word in words):
         return None
     head = re.split(r"\s+(?:of|in|for|at|on|from|to|with)\s+", rest, maxsplit=1)[0]
     return f"what {copula(head, past=False)} {rest}"
@@ -82,7 +82,7 @@ def _inverted(words: list[str]) -> str | None:
     """A declarative clause as a question: its auxiliary before its subject ("it is easy" -> "is it
     easy"), or "do" / "does" before a present-tense verb ("it costs" -> "does it cost"); None for a
     past-tense verb without an auxiliary (its base form is not known here)."""
-    if len(words) > 1 and words[-1].lower() in _MODALS:  # "where the station is" -> "where is the station"
+    if len(words) > 1 and words[-1].lower() in MODALS:  # "where the station is" -> "where is the station"
         return " ".join([words[-1].lower(), *words[:-1]])
     tags = pos_tags(words)
     start = noun_phrase_end(tags, 0) or 1  # the subject: "a passport renewal", "it"
@@ -90,7 +90,7 @@ def _inverted(words: list[str]) -> str | None:
         start, tags = start - 1, [*tags[:-1], "VERB"]
     for i in range(start, len(words)):
         word, tag = words[i], tags[i]
-        if word.lower() in _MODALS:
+        if word.lower() in MODALS:
             return " ".join([word.lower(), *words[:i], *words[i + 1 :]])
         if tag in ("VERB", "AUX"):  # "get" is tagged AUX
             verb = word.lower()
@@ -103,7 +103,7 @@ def _inverted(words: list[str]) -> str | None:
 
 def _base(verb: str) -> str:
     """ "takes" -> "take", "watches" -> "watch", "flies" -> "fly", "has" -> "have", "does" -> "do"."""
-    irregular = {"has": "have", "does": "do", "goes": "go", "is": "be"}
+    irregular = {"has": "have", "does": "do", "goes": "go"}
     if verb in irregular:
         return irregular[verb]
     if verb.endswith("ies"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from enhanced_vllm.nlp.decomposer.direct import asked_directly
-from enhanced_vllm.nlp.decomposer.lexicon import AUXILIARIES, BARE_WH, NP_TAGS, REQUEST_FRAME
+from enhanced_vllm.nlp.decomposer.lexicon import AUXILIARIES, BARE_WH, MODALS, NP_TAGS, REQUEST_FRAME
 from enhanced_vllm.nlp.decomposer.referents import indefinite
 from enhanced_vllm.nlp.decomposer.words import finish, noun_phrase_end, noun_phrase_spans, participle_of, pos_tags
 
@@ -17,7 +17,6 @@ _NAME_FRAGMENT = re.compile(  # "And Germany?", not "Does Go?"
     r"^(?!(?:Is|Are|Was|Were|Do|Does|Did|Can|Could|Will|Would|Should|Has|Have)\b)(?P<entity>(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,3})$"
 )
 _NP_FRAGMENT = re.compile(r"^(?:a|an|the)\s+[\w'-]+(?:\s+[\w'-]+){0,3}$", re.I)  # "a panda", "the 1996 ones"
-_MODALS_AND_DO = AUXILIARIES | frozenset("should shall may might must".split())
 _WH_WORDS = frozenset("what which who whom whose when where why how".split())
 _TRAILING_FRAGMENT = re.compile(r"^(?P<first>.+?)\s*,\s*(?:and|or)\s+(?P<np>(?:a|an|the)\s+[^,]+)$", re.I)
 _ASKED_WHETHER = re.compile(rf"^{REQUEST_FRAME}\s+(?=(?:whether|if)\b)", re.I)
@@ -83,8 +82,8 @@ def if_so(clause: str, first: str) -> str:
         return clause
     first = _ASKED_WHETHER.sub("I wonder ", first.strip())  # "Can you tell me whether X is open" asks "Is X open"
     rest, asked = match.group("rest"), asked_directly(finish(first)).rstrip("?.!")
-    bare = len(rest.split()) <= 4 and not any(w.lower() in _MODALS_AND_DO for w in rest.rstrip("?.!").split())
-    if not bare or asked.split()[0].lower() not in _MODALS_AND_DO:  # "If so, how long does it take?"
+    bare = len(rest.split()) <= 4 and not any(w.lower() in MODALS for w in rest.rstrip("?.!").split())
+    if not bare or asked.split()[0].lower() not in MODALS:  # "If so, how long does it take?"
         return rest
     return f"{rest.rstrip('?.!')} {asked[:1].lower()}{asked[1:]}"
 
@@ -187,7 +186,7 @@ def _article_phrases(words: list[str]) -> list[tuple[int, int]]:
     after it ("a snake plant", "the 1992 Summer Olympics"); a clause's closing verb is not one of them
     ("What does a koala eat": "a koala")."""
     tags = pos_tags(words)
-    aux = next((i for i in (1, 2) if i < len(words) and words[i].lower() in _MODALS_AND_DO), None)
+    aux = next((i for i in (1, 2) if i < len(words) and words[i].lower() in MODALS), None)
     subject_at = aux + 1 if aux is not None and words[0].lower() in _WH_WORDS else None  # "What does [a koala] eat"
     phrases = []
     for start, word in enumerate(words):
@@ -219,7 +218,7 @@ def _with_parallel(previous: str, fragment: str) -> str | None:
     if _NP_FRAGMENT.match(" ".join(parts)) is None:
         return None
     ones = parts[-1].lower() in ("one", "ones")
-    if any(w.lower() in _MODALS_AND_DO or w.lower() in _WH_WORDS for w in parts):
+    if any(w.lower() in MODALS or w.lower() in _WH_WORDS for w in parts):
         return None
     words = previous.rstrip("?.!").split()
     kind = ("the",) if parts[0].lower() == "the" else ("a", "an")

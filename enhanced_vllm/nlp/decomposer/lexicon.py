@@ -23,6 +23,7 @@ EMBEDDING_FRAME = re.compile(
     re.I,
 )
 AUXILIARIES = frozenset("is are was were does do did has have can could will would should".split())
+MODALS = AUXILIARIES | frozenset("shall may might must am".split())  # any word a question may open with
 ACRONYM = re.compile(  # "the GDP of", "the CEOs of": an attribute, not a name (as "the UK" is)
     r"^(?:GDP|GNP|CEO|CFO|CTO|COO|CIO|HQ|IQ|BMI|VAT|ZIP|PIN|URL|API|ISBN|IPO|EPS|ROI|APR)s?$"
 )

@@ -167,10 +167,9 @@ def _with_owned(run: list[str], words: list[str], start: int) -> list[str]:
     """A possessive name with what it owns: "Taylor Swift's" + "best-selling album"."""
     end = stop = start + len(run)
     tags = pos_tags([w.strip(",;") for w in words])
-    while stop < len(words) and words[stop].islower() and (
-        tags[stop] in ("ADJ", "NOUN", "VERB", "NUM") or words[stop] in ("most", "least")  # "most famous song"
-    ):
-        stop += 1
+    owned = ("ADJ", "NOUN", "VERB", "NUM")
+    while stop < len(words) and words[stop].islower() and (tags[stop] in owned or words[stop] in ("most", "least")):
+        stop += 1  # "best-selling album", "most famous song"
     return [*run, *(w.strip(",;") for w in words[end:stop])]
 
 
