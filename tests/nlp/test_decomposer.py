@@ -671,6 +671,21 @@ THIRTEENTH_SET_FAMILIES = {  # constructions from the thirteenth written set, wi
         "Can dogs eat mango?",
         "How much can dogs eat mango?",
     ],
+    # "-ing" lists after a verb, one question each; two verbs before a closing setting
+    "Where can I go hiking, skiing and camping in Colorado?": [
+        "Where can I go hiking in Colorado?",
+        "Where can I go skiing in Colorado?",
+        "Where can I go camping in Colorado?",
+    ],
+    "How do I stop snoring and grinding my teeth?": ["How do I stop snoring?", "How do I stop grinding my teeth?"],
+    "Where do salmon live and spawn in Canada?": [
+        "Where do salmon live in Canada?",
+        "Where do salmon spawn in Canada?",
+    ],
+    "When did the Cold War begin and end in Europe?": [
+        "When did the Cold War begin in Europe?",
+        "When did the Cold War end in Europe?",
+    ],
     # "it" is what a possessive name owns
     "What is Adele's most famous song, and when was it released?": [
         "What is Adele's most famous song?",
@@ -721,6 +736,7 @@ FIRST_PERSON_FRAMES = {  # a question the asker embeds in "I'd like to know ..."
 }
 KEPT_WHOLE = [
     "I was wondering how long a visa application takes.",  # one question: as it was asked
+    "Is running or swimming better for weight loss?",  # a choice between two activities
     "Who wrote War and Peace?",  # a title: capitalised common nouns after "wrote"
     "Who wrote Romeo and Juliet?",
     "How do I make fish and chips?",  # a fixed pair

@@ -13,7 +13,8 @@ Handled, per sentence:
 - independent noun phrases: "What is the GDP of India as well as the area of Peru?";
 - coordinated verbs sharing an object: "How do I install and configure nginx?", phrasal verbs ("set
   up and secure"), and a pronoun object ("How do I install Docker and configure it?"); two verbs
-  closing a clause ("When did World War I start and end?");
+  closing a clause or before its closing setting ("When did World War I start and end?", "... start and end
+  in the US?"); "-ing" lists after a verb ("At what age do babies start crawling, walking and talking?");
 - "as well as" / "along with" + its / his / her: "What is the population of Tokyo as well as its area?";
 - pronouns: "they" / "them" / "their" point back to the last plural noun ("What do lions eat and
   where do they live?"); "he" / "she" after "Who is the CEO of X" to that role; others to the last

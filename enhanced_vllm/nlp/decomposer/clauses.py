@@ -34,6 +34,7 @@ from enhanced_vllm.nlp.decomposer.referents import (
 )
 from enhanced_vllm.nlp.decomposer.verbs import (
     split_closing_verbs,
+    split_gerunds,
     split_verb_phrase_list,
     split_verb_phrases,
     split_verbs,
@@ -145,6 +146,7 @@ def decompose_sentence(sentence: str) -> list[str]:
         split_superlatives(text)
         or split_quantified(text)
         or split_noun_phrases(text)
+        or split_gerunds(text)
         or split_verbs(text)
         or split_closing_verbs(text)
         or split_verb_phrases(text)

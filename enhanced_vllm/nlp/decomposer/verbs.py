@@ -22,6 +22,12 @@ _VERB_PHRASES = re.compile(
     rf"^{_DOER}\s+(?P<first>{_VERB})\s+(?P<object>.+?)\s*,?\s+(?:and then|and|then)\s+"
     rf"(?P<second>{_VERB})\s+(?:it|them)$"
 )
+_GERUND = r"[a-z]{2,}ing"
+_GERUND_LIST = re.compile(  # "At what age do babies start crawling, walking and talking?": one question each
+    rf"^(?P<prefix>.*?[a-z]\s+)(?P<gerunds>{_GERUND}(?:\s*,\s*{_GERUND})*\s*,?\s+and\s+{_GERUND})"
+    r"(?P<rest>\s+[^,]+)?$"
+)
+_SETTING_PREPOSITIONS = frozenset("in on at during after before near with without for".split())
 _NOT_VERBS = frozenset("the a an of in on for to with my your our its their".split())
 _DOER_OPENING = re.compile(
     r"^(?P<prefix>(?:how|what|where|when|why)\s+(?:do|does|can|could|should|would|will|did)\s+(?:I|you|we|one)"
@@ -30,7 +36,8 @@ _DOER_OPENING = re.compile(
 )
 _CLOSING_VERBS = re.compile(  # "When did World War I start and end", "When was the bridge designed and built"
     r"^(?P<opening>(?i:(?:when|where|why|how)\s+(?:did|do|does|was|were|is|are|will|can|could|should)\s+\S.*?))"
-    r"\s+(?P<first>[a-z]+),?\s+and\s+(?P<second>[a-z]+)$"
+    r"\s+(?P<first>[a-z]+),?\s+and\s+(?P<second>[a-z]+)"
+    r"(?P<setting>\s+(?:in|on|at|during|after|before)\s+[^,]+)?$"  # "... start and end in the US"
 )
 _PRONOUN_OBJECT = re.compile(r"\b(?:it|them)\b", re.I)
 _PREPOSITIONAL_OBJECT = re.compile(r"^(?P<preposition>for|with|about|on|to|at)\s+", re.I)
@@ -60,7 +67,8 @@ def split_verbs(sentence: str) -> list[str] | None:
 
 def split_closing_verbs(sentence: str) -> list[str] | None:
     """ "When did World War I start and end?" -> one question per verb: two verbs (WordNet knows both as
-    verbs; the tagger often reads them as nouns) close the clause and share all that comes before."""
+    verbs; the tagger often reads them as nouns) close the clause, or come before its closing setting
+    ("... start and end in the US?"), and share all that comes before."""
     if (match := _CLOSING_VERBS.match(sentence)) is None:
         return None
     from enhanced_vllm.nlp.resources import wordnet
@@ -68,7 +76,21 @@ def split_closing_verbs(sentence: str) -> list[str] | None:
     verbs = [match.group("first"), match.group("second")]
     if any(v in _NOT_VERBS or v in AUXILIARIES or not wordnet().synsets(v, pos="v") for v in verbs):
         return None
-    return [finish(f"{match.group('opening')} {verb}") for verb in verbs]
+    return [finish(f"{match.group('opening')} {verb}{match.group('setting') or ''}") for verb in verbs]
+
+
+def split_gerunds(sentence: str) -> list[str] | None:
+    """ "At what age do babies start crawling, walking and talking?", "Where can I go hiking and camping in
+    Colorado?" -> one question per "-ing" word, each with all that comes before the list and the setting
+    after it; an object after it goes with the last one only ("stop snoring and grinding my teeth")."""
+    if (match := _GERUND_LIST.match(sentence)) is None:
+        return None
+    gerunds = [g for g in _VERB_SEPARATOR.split(match.group("gerunds")) if g]
+    if any(g.lower() in ("during", "including", "regarding", "concerning", "nothing", "something") for g in gerunds):
+        return None
+    rest = match.group("rest") or ""
+    shared = not rest or rest.split()[0].lower() in _SETTING_PREPOSITIONS  # "in Colorado"; "my teeth": the last's
+    return [finish(f"{match.group('prefix')}{g}{rest if shared or g is gerunds[-1] else ''}") for g in gerunds]
 
 
 def split_verb_phrases(sentence: str) -> list[str] | None:
