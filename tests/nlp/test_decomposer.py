@@ -283,8 +283,9 @@ LATER_FAMILIES = {
     "Did Obama meet Putin? What about Macron?": ["Did Obama meet Putin?", "What about Macron?"],  # which one?
     # "one" standing for the first clause's "a N"
     "What is a Roth IRA and should I open one?": ["What is a Roth IRA?", "Should I open a Roth IRA?"],
-    # a statement only sets the scene, what it is about goes where a pronoun needs it; a request is kept
-    "Python is my first language. How do I learn Rust?": ["How do I learn Rust?"],
+    # a statement sets the scene: what it is about goes where a pronoun needs it, and one question asked
+    # as written keeps it (an answer may depend on it); a request is kept
+    "Python is my first language. How do I learn Rust?": ["Python is my first language. How do I learn Rust?"],
     "My laptop is slow. How can I speed it up?": ["How can I speed my laptop up?"],
     "The tap drips. How do I fix that?": ["The tap drips.", "How do I fix that?"],
     "Explain recursion. Why is it useful?": ["Explain recursion.", "Why is recursion useful?"],
@@ -769,6 +770,10 @@ KEPT_WHOLE = [
     "How do I learn piano and guitar at the same time?",  # asked of both at once
     "Can I take ibuprofen and paracetamol together?",
     "What are the ins and outs of probate?",  # an idiom
+    "Who sang in the 1998 Romeo and Juliet film?",  # a title before its work's noun
+    "Who directed the 2019 Little Women adaptation?",
+    "How old is Earth, Wind & Fire's lead singer?",  # common nouns listed with "&": one band
+    "I'm vegan. What should I eat before a marathon?",  # one question keeps the scene it was asked in
 ]
 
 
@@ -782,12 +787,84 @@ def test_coordinated_noun_phrases_anywhere(question):
     assert decompose(question) == COORDINATED_PHRASES[question]
 
 
+FIFTEENTH_SET_FAMILIES = {  # constructions from the fifteenth written set, with examples of their own
+    # "it" as what an infinitive acts on ("the best way to V N", "Is it ADJ to V N", "how to V N")
+    "What's the best way to store fresh basil and how long does it last?": [
+        "What's the best way to store fresh basil?",
+        "How long does fresh basil last?",
+    ],
+    "Is it safe to eat raw cookie dough and why does it taste so good?": [
+        "Is it safe to eat raw cookie dough?",
+        "Why does raw cookie dough taste so good?",
+    ],
+    "Is it legal to keep a hedgehog in California, and what do they eat?": [  # the animal, not the place
+        "Is it legal to keep a hedgehog in California?",
+        "What does a hedgehog eat?",
+    ],
+    "Can you tell me how to make a sourdough starter and what it's for?": [  # "it's" -> "X is"
+        "Can you tell me how to make a sourdough starter?",
+        "Can you tell me what a sourdough starter is for?",
+    ],
+    # "how long does it take" / "what does it cost" asks of the first clause's action
+    "What's the fastest way to learn touch typing and how long does it take?": [
+        "What's the fastest way to learn touch typing?",
+        "How long does it take to learn touch typing?",
+    ],
+    "How do I replace a bike chain and how long does it take?": [
+        "How do I replace a bike chain?",
+        "How long does it take to replace a bike chain?",
+    ],
+    # a statement's "a N" the speaker now owns is "my N" for a later "him" / "it"
+    "We just bought a used sailboat. How often should we service it?": [
+        "How often should we service our used sailboat?"
+    ],
+    # a name with its article and model number; "it" as a closing "in a N"; "the N in X" is X for "it"
+    "What is a Schengen visa and how do I apply for it?": [
+        "What is a Schengen visa?",
+        "How do I apply for a Schengen visa?",
+    ],
+    "How much does a Nintendo Switch 2 cost and what is its battery life?": [
+        "How much does a Nintendo Switch 2 cost?",
+        "What is the battery life of a Nintendo Switch 2?",
+    ],
+    "How much caffeine is in an espresso shot, and how long does it keep you awake?": [
+        "How much caffeine is in an espresso shot?",
+        "How long does an espresso shot keep you awake?",
+    ],
+    "What are the main spices in garam masala and how do I store it?": [
+        "What are the main spices in garam masala?",
+        "How do I store garam masala?",
+    ],
+    # "what about X" replaces the noun of the same kind (WordNet), not the closing one
+    "Is melatonin safe for children, and what about magnesium?": [
+        "Is melatonin safe for children?",
+        "Is magnesium safe for children?",
+    ],
+    "When should I prune apple trees in Oregon? And what about pear trees?": [
+        "When should I prune apple trees in Oregon?",
+        "When should I prune pear trees in Oregon?",
+    ],
+    # coordinated verbs after "who"; modifiers "early and late" sharing one head
+    "Who designed and built the Brooklyn Bridge?": [
+        "Who designed the Brooklyn Bridge?",
+        "Who built the Brooklyn Bridge?",
+    ],
+    "What are the early and late symptoms of scurvy?": [
+        "What is the early symptom of scurvy?",
+        "What is the late symptom of scurvy?",
+    ],
+    # after "Mr." / "Dr." the sentence goes on
+    "Where did Dr. Seuss grow up and when did he die?": ["Where did Dr. Seuss grow up?", "When did Dr. Seuss die?"],
+}
+
+
 WRITTEN_SET_FAMILIES = (
     LATER_FAMILIES
     | SEVENTH_SET_FAMILIES
     | EIGHTH_SET_FAMILIES
     | TENTH_SET_FAMILIES
     | THIRTEENTH_SET_FAMILIES
+    | FIFTEENTH_SET_FAMILIES
     | FIRST_PERSON_FRAMES
 )
 

@@ -111,7 +111,8 @@ def _and_whether(sentence: str) -> list[str] | None:
     frame, first = match.group("frame"), match.group("first")
     if (follow_up := if_so(match.group("second"), f"{frame} {first}")) != match.group("second"):
         return [finish(f"{frame} {first}"), finish(follow_up)]  # "..., and if so, how often"
-    second = standalone(resolve_pronouns(match.group("second"), subject_of(first)), first, subject_of(first))
+    subject = subject_of(f"{frame} {first}")  # "I'd like to know how a heat pump works": a heat pump
+    second = standalone(resolve_pronouns(match.group("second"), subject), first, subject)
     return [finish(f"{frame} {first}"), finish(f"{frame} {second}")]
 
 

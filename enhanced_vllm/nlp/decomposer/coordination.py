@@ -22,6 +22,7 @@ _MAKING_VERBS = frozenset(
     "wrote write writes written read directed direct filmed composed painted sang sung published authored starred"
     " watched watch saw recorded".split()
 )
+_WORKS = frozenset("movie film book novel show series album song play musical adaptation game".split())
 
 
 def _conjunct_bounds(words: list[str], tags: list[str], conjunction: int) -> list[tuple[int, int]] | None:
@@ -77,9 +78,10 @@ def _conjunct_bounds(words: list[str], tags: list[str], conjunction: int) -> lis
     return bounds
 
 
-def _is_title(phrases: list[list[str]], before: str, tags: list[str]) -> bool:
+def _is_title(phrases: list[list[str]], before: str, tags: list[str], after: str = "") -> bool:
     """ "Who wrote Pride and Prejudice?", "Who wrote War and Peace?": after a verb of making or reading a
-    work, capitalised single words that are common nouns (by the tagger or WordNet) name one title."""
+    work (or before the work's noun: "the Pride and Prejudice movie"), capitalised single words that are
+    common nouns (by the tagger or WordNet) name one title."""
     if not all(len(p) == 1 and p[0][:1].isupper() for p in phrases):
         return False
     if all(tag == "NOUN" for tag in tags):
@@ -87,7 +89,7 @@ def _is_title(phrases: list[list[str]], before: str, tags: list[str]) -> bool:
     from enhanced_vllm.nlp.resources import wordnet
 
     nouns = all(wordnet().synsets(p[0].lower(), pos="n") for p in phrases)
-    return before.lower() in _MAKING_VERBS and nouns
+    return (before.lower() in _MAKING_VERBS or after.lower() in _WORKS) and nouns
 
 
 def _two_owned_phrases(
@@ -126,7 +128,7 @@ def split_coordinated_phrases(sentence: str) -> list[str] | None:
         phrases = [p if p[0].lower() == phrases[0][0].lower() else [phrases[0][0], *p] for p in phrases]
     if prefix[-1] == "of" and suffix[:1] == ["of"]:  # "the hours of the Louvre and the price of a ticket"
         return _two_owned_phrases(prefix, phrases, suffix, tags[: len(prefix)])
-    if _is_title(phrases, prefix[-1], [tags[a] for a, _ in bounds]):
+    if _is_title(phrases, prefix[-1], [tags[a] for a, _ in bounds], (suffix or [""])[0]):
         return None
     if prefix[-1].lower() in _SINGULAR_AUXILIARIES and suffix and all(p[0][:1].isupper() for p in phrases):
         return None  # "Where is Marks and Spencer headquartered?": a singular verb, so one name

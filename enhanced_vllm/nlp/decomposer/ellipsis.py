@@ -59,6 +59,12 @@ _NOT_SUPERLATIVE = r"(?:rest|west|interest|test|forest|request|chest|guest|conte
 _RANK = rf"first|second|third|fourth|fifth|last|next|previous|(?!{_NOT_SUPERLATIVE})[a-z]+est"
 _RANKED = re.compile(rf"\bthe\s+(?:{_RANK})\s+(?P<rest>[a-z][^?.!]*)", re.I)  # "the first man on the moon"
 _BARE_RANK = re.compile(rf"\bthe\s+(?:{_RANK})(?=[?.!]?$)", re.I)  # "... and who was the second?"
+# "... and how long does it take?" after "the easiest way to learn Python": to learn Python
+_BARE_COST = re.compile(r"^(?:how\s+(?:long|much)|what)\s+(?:does|will|would|did)\s+it\s+(?:take|cost)$", re.I)
+_INFINITIVE_PHRASE = re.compile(  # "... to learn Python", "How do I renew my passport": to renew my passport
+    r"(?:\bto|^how\s+(?:do|can|should)\s+I)\s+(?P<verb>(?!be\b)[a-z]+)\s+(?P<rest>(?:[^\s,;]+\s*){1,6})$", re.I
+)
+_KINDRED = 0.4  # WordNet (Wu-Palmer) similarity: two drugs 0.74, two plants 0.87; "ibuprofen", "pregnancy" 0.13
 _HOW_KNOW = re.compile(r"^(?P<ask>(?:how|why)\s+(?:do|does|did|can|could)\s+.+?\s+(?:know|tell))[?.!]?$", re.I)
 _WH_COPULA = re.compile(  # "How old is the universe" -> "how old the universe is"
     r"^(?P<wh>how\s+\w+|what|who|where|when|why|which\s+\w+)\s+(?P<cop>is|are|was|were)\s+(?P<np>.+?)[?.!]?$", re.I
@@ -145,7 +151,8 @@ def standalone(later: str, first: str, subject: str | None) -> str:
     """A later clause or sentence on its own: "one" as the first one's "a N" ("... and should I open
     one?" -> "should I open a Roth IRA?"), a bare "how many" and a closing "any" as "how many N" and
     "any N" after "How many N", "the second" as the first one's "the first N", "tickets" as "tickets to
-    X" after a question about the place X, and without the "also" / "too" that tied it to the first."""
+    X" after a question about the place X, "how long does it take" as taking the first one's "to V N",
+    and without the "also" / "too" that tied it to the first."""
     if (thing := indefinite(first)) is not None or _modified_head(first) is not None:
         later = _ONE.sub(lambda m: _one(m, later, first, thing), later)
     later = _ALSO.sub("", later)
@@ -159,6 +166,8 @@ def standalone(later: str, first: str, subject: str | None) -> str:
         later = _THERE.sub(lambda m: f"{m.group('motion') or ''}{'to' if m.group('motion') else 'in'} {subject}", later)
     if subject is not None and subject.split()[-1][:1].isupper() and _BARE_ATTRIBUTE.match(later.rstrip("?.!")):
         later = f"{later.rstrip('?.!')} of {subject}"
+    if _BARE_COST.match(later.strip().rstrip("?.!")) and (acting := _INFINITIVE_PHRASE.search(first.rstrip("?.! "))):
+        later = f"{later.strip().rstrip('?.!')} to {acting.group('verb')} {acting.group('rest')}"
     if (ask := _HOW_KNOW.match(later.strip())) is not None and (asked := _WH_COPULA.match(first.strip())):
         later = f"{ask.group('ask')} {asked.group('wh').lower()} {asked.group('np')} {asked.group('cop').lower()}?"
     return later
@@ -260,6 +269,8 @@ def what_about_sentence(sentence: str, previous: str) -> str:
     tags = pos_tags(words)
     if len(words) > 2 and tags[-2] == "ADP":  # "the melting point of iron": a preposition's object is a noun
         tags[-1] = "NOUN"
+    if (kin := _kindred(words, tags, entity.split()[-1])) is not None:  # "Is ibuprofen safe ...? What about X?"
+        return finish(" ".join([*words[: kin[0]], entity, *words[kin[1] :]]))
     closing = [a for a, b in noun_phrase_spans(tags) if b == len(words) and words[-1].islower()]
     if not closing:  # only a closing object is replaced
         return sentence
@@ -267,6 +278,31 @@ def what_about_sentence(sentence: str, previous: str) -> str:
     while not words[start].islower():  # "the Louvre's opening hours": a name before it stays
         start += 1
     return finish(" ".join([*words[:start], entity]))
+
+
+def _kindred(words: list[str], tags: list[str], head: str) -> tuple[int, int] | None:
+    """The noun phrase of ``words`` whose noun is nearest in WordNet to ``head`` ("ibuprofen" for
+    "acetaminophen", not "pregnancy"; "cats" for "indoor cats"), when one is clearly nearest."""
+    from enhanced_vllm.nlp.resources import wordnet
+
+    kinds = wordnet().synsets(head, pos="n")
+    if not kinds:
+        return None
+    scored = []
+    for start, end in noun_phrase_spans(tags):
+        noun = words[end - 1]
+        if not noun.islower():
+            continue
+        same = noun.lower() == head.lower()
+        others = wordnet().synsets(noun, pos="n")
+        similarity = 1.0 if same else max((k.wup_similarity(o) or 0.0 for k in kinds for o in others), default=0.0)
+        verb = start > 0 and words[start - 1] in ("to", "I", "you", "we") and end - start > 1  # "to plant garlic"
+        start += (tags[start] == "DET" and not same) or verb
+        scored.append((similarity, start, end))
+    scored.sort(reverse=True)
+    if not scored or scored[0][0] < _KINDRED or (len(scored) > 1 and scored[1][0] >= scored[0][0] * 0.8):
+        return None
+    return scored[0][1], scored[0][2]
 
 
 def _with_phrase(previous: str, phrase: str) -> str:

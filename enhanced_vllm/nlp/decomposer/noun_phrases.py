@@ -16,7 +16,10 @@ _NP_PREFIX = re.compile(
     r"|^(?P<verb>compare|tell me|give me|list|name|show me|find|explain|describe)\s+(?P<body2>.+)$",
     re.I,
 )
-_PAIRED_MODIFIERS = frozenset("birth death start end arrival departure minimum maximum entry exit high low".split())
+_PAIRED_MODIFIERS = frozenset(
+    "birth death start end arrival departure minimum maximum entry exit high low early late upper lower".split()
+)
+_BAND = re.compile(r"[A-Z]\w*(?:,\s+[A-Z]\w*)+,?\s+&\s+[A-Z]\w*")  # "Crosby, Stills & Nash"
 _ARTICLE = re.compile(r"^(?:the|a|an)\s", re.I)
 _DETERMINER = re.compile(r"^(?:the|a|an|its|their|his|her|this|that|these|those|my|your|our)\b", re.I)
 _LEADING_POSSESSIVE = re.compile(r"^(?:its|his|her)\s+", re.I)  # "their" may point back to a plural head
@@ -144,11 +147,26 @@ def _attributes_by_entities(body: str) -> list[str] | None:
     return None
 
 
+def _is_band(body: str) -> bool:
+    """ "Earth, Wind & Fire": capitalised common nouns listed with "&" name one band or firm (not "Peru,
+    Chile & Brazil": WordNet knows Peru only as an instance, a place)."""
+    if (band := _BAND.search(body)) is None:
+        return False
+    from enhanced_vllm.nlp.resources import wordnet
+
+    def common(word: str) -> bool:
+        return any(not s.instance_hypernyms() for s in wordnet().synsets(word.lower(), pos="n"))
+
+    return all(common(w) for w in re.findall(r"\w+", band.group(0)))
+
+
 def split_noun_phrases(sentence: str) -> list[str] | None:
     match = _NP_PREFIX.match(sentence)
     if not match:
         return None
     body = match.group("body") or match.group("body2")
+    if _is_band(body):
+        return None
     if (match.group("verb") or "").lower() == "compare":  # "Compare the area of X with Y"
         body = re.sub(r"\s+(?:with|to|against)\s+", " and ", body, count=1)
     if (phrases := _attributes_by_entities(body)) is not None:

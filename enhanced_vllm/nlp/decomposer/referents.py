@@ -71,11 +71,30 @@ _AUX_SUBJECT = re.compile(  # "Can dogs eat", "Why do cats purr": a plural subje
     r"(?P<np>(?:the\s+)?[a-z]+[^s\W]s(?:\s+and\s+[a-z]+[^s\W]s)?)\s+[a-z]+\b(?!s\b)",  # "cats and dogs"
     re.I,
 )
-_PLURAL_OF = re.compile(r"^(?:the\s+)?(?:[a-z]+\s+)?[a-z]*[^su\Wi]s\s+of\s+(?P<x>.+)$", re.I)  # "the main causes of X"
-_EXPLETIVE_IT = re.compile(  # "is it safe to give him X", "does it take", "is it true that": no referent
-    r"(?:'s)?\s+(?:\w+\s+)?to\s+\w+\s+\w|\s+takes?\b|(?:'s)?\s+(?:\w+\s+)?(?:that|if|whether)\b", re.I
+_PLURAL_OF = re.compile(  # "the main causes of X", "the main ingredients in pesto": "it" is X
+    r"^(?:the\s+)?(?:[a-z]+\s+)?[a-z]*[^su\Wi]s\s+(?:of|in)\s+(?P<x>.+)$", re.I
 )
+_EXPLETIVE_IT = re.compile(  # "is it safe to give him X", "does it take", "is it true that": no referent
+    r"(?:'s)?\s+(?:(?!\w+ed\b)\w+\s+)?to\s+\w+\s+(?!than\b)\w"  # not "is it used to date", "cheaper to run than"
+    r"|\s+takes?\b|(?:'s)?\s+(?:\w+\s+)?(?:that|if|whether)\b",
+    re.I,
+)
+# "What's the best way to clean a cast iron pan", "Is it legal to own a raccoon": what the infinitive acts on
+_INFINITIVE = re.compile(
+    r"^(?:(?:what|which)(?:'s|\s+is|\s+are)\s+the\s+(?:\w+\s+)?(?:way|ways|time)|how|(?:is|was|isn't)\s+it\s+\w+)"
+    r"\s+to\s+(?P<verb>[a-z]+)\s+(?P<rest>.+)$",
+    re.I,
+)
+_PREPOSITIONS = frozenset("with on in for into at from about".split())
 _INDEFINITE = re.compile(r"^(?:an?)\s", re.I)
+_DO_IT = re.compile(r"\b(?:do|does|did|doing|done)\s+$", re.I)
+_DONE_END = re.compile(r"\s*(?:[?.!]|$|\s+(?:in|at|on|with|by|for|without|again|myself|safely|properly)\b)", re.I)
+_PERFECT = re.compile(r"\s+(?:been|got)\b", re.I)  # "it's been": it has been
+_ACQUIRED = re.compile(
+    r"^(?:(?P<owner>I|we)(?:'ve|\s+have)?\s+(?:just\s+|recently\s+)?"
+    r"(?:adopted|bought|got|rescued|purchased|inherited|have|own))\s+(?:an?|the)\s+(?P<rest>.+)$",
+    re.I,
+)
 _CALENDAR = frozenset(  # capitalised, yet not what a later clause is about
     "monday mondays tuesday tuesdays wednesday wednesdays thursday thursdays friday fridays saturday saturdays sunday"
     " sundays january february march april may june july august september october november december".split()
@@ -93,6 +112,8 @@ def subject_of(clause: str) -> str | None:
             if not current:
                 starts.append(i)
             current.append(word.strip(",;"))
+        elif current and word.strip(",;").isdigit() and len(word.strip(",;")) < 4:
+            current.append(word.strip(",;"))  # "Tesla Model 3", not "in Paris 2024"
         elif current and word == "&" and i + 1 < len(words) and words[i + 1][:1].isupper():
             current.append(word)  # "Procter & Gamble"
         elif current and word in ("of", "the") and _name_goes_on(words, i):
@@ -108,8 +129,8 @@ def subject_of(clause: str) -> str | None:
         before = words[start - 2 if start > 1 and words[start - 1] == "the" else start - 1].lower()
         if before in _LOCATIVE and (copula := _COPULA_NP.match(" ".join(words))):
             return copula.group("np")  # "What is the largest ocean on Earth": the ocean, not the Earth
-        if before in _LOCATIVE and (doer := _DOER_OBJECT.match(" ".join(words))) and _INDEFINITE.match(doer["np"]):
-            return doer.group("np")  # "How do I sort a list in Python": the list, not Python
+        if before in _LOCATIVE and _INDEFINITE.match(acted_on := _doer_object(words) or ""):
+            return acted_on  # "How do I sort a list in Python", "Is it legal to own a raccoon in Texas": not the place
         owned = start - 2 if start > 1 and words[start - 1].islower() and words[start - 1] in _ORDINALS else start - 1
         if owned >= 0 and words[owned].lower() in _OWNERS and len(runs) > 1:
             named = " ".join([*words[owned + 1 : start], *run])  # "Beethoven ... his Ninth Symphony", "her first"
@@ -118,12 +139,53 @@ def subject_of(clause: str) -> str | None:
             run = _with_owned(run, words, start)
         if start > 1 and words[start - 1].isdigit() and words[start - 2].lower() in ("the", "a", "an"):
             return " ".join([words[start - 2].lower(), words[start - 1], *run])  # "the 2018 World Cup", "a 2020 Ford"
-        return " ".join(["the", *run] if start > 0 and words[start - 1] == "the" else run)  # "the Eiffel Tower"
-    return _leading_proper_noun(words) or _possessed(words) or _noun_phrase(" ".join(words)) or _yes_no_subject(words)
+        article = words[start - 1].lower() if start > 0 and words[start - 1].lower() in ("the", "a", "an") else None
+        return " ".join([article, *run] if article else run)  # "the Eiffel Tower", "a Roth IRA"
+    return (
+        _leading_proper_noun(words)
+        or _possessed(words)
+        or infinitive_object(words)
+        or _noun_phrase(" ".join(words))
+        or _yes_no_subject(words)
+        or _place_object(words)
+    )
+
+
+def _place_object(words: list[str]) -> str | None:
+    """ "How many calories are in an avocado", "... in an emergency fund": the closing "in a N" a later
+    "it" means."""
+    words = [w.strip(",;") for w in words]
+    at = next((i for i in range(len(words) - 2, 1, -1) if words[i].lower() in ("in", "on")), None)
+    if at is None or words[at + 1].lower() not in ("a", "an"):
+        return None
+    end = noun_phrase_end(pos_tags(words), at + 1)
+    return " ".join(words[at + 1 :]) if end == len(words) else None
+
+
+def _doer_object(words: list[str]) -> str | None:
+    """What "I" acts on ("How do I sort a list"), or what an infinitive does ("Is it legal to own a raccoon")."""
+    doer = _DOER_OBJECT.match(" ".join(words))
+    return doer.group("np") if doer is not None else infinitive_object(words)
+
+
+def infinitive_object(words: list[str]) -> str | None:
+    """ "What's the best way to store fresh basil", "Is it safe to drive with the check engine light on":
+    the noun phrase the infinitive acts on (after one preposition), which a later "it" means."""
+    if (match := _INFINITIVE.match(_FRAME.sub("", " ".join(words)).rstrip("?.!"))) is None:
+        return None
+    rest = [w.strip(",;") for w in match.group("rest").split()]
+    start = 1 if rest[0].lower() in _PREPOSITIONS else 0
+    end = noun_phrase_end(pos_tags(rest), start)
+    if end is None and rest[start : start + 1] in (["a"], ["an"], ["the"]) and len(rest) - start <= 4:
+        end = len(rest)  # "a sourdough starter": a word the tagger does not know
+    return " ".join(rest[start:end]) if end is not None else None
 
 
 def _possessed(words: list[str]) -> str | None:
-    """ "My grandmother was diagnosed with ...", "Our dog is 12.": the speaker's own, as "my grandmother"."""
+    """ "My grandmother was diagnosed with ...", "Our dog is 12.", "I just adopted a beagle puppy.": the
+    speaker's own, as "my grandmother", "my beagle puppy"."""
+    if (acquired := _ACQUIRED.match(" ".join(words))) is not None:
+        words = ["my" if acquired.group("owner").lower() == "i" else "our", *acquired.group("rest").split()]
     if len(words) < 3 or words[0].lower() not in ("my", "our"):
         return None
     end = noun_phrase_end(pos_tags([w.strip(",;.") for w in words]), 0)  # "my" is a determiner
@@ -153,6 +215,8 @@ def _name_goes_on(words: list[str], i: int) -> bool:
 def _with_nouns(run: list[str], words: list[str], start: int) -> list[str]:
     """A name with the common nouns that follow it: "LASIK surgery", "the Rust programming language"."""
     end = start + len(run)
+    if run[-1].isdigit():  # "a Tesla Model 3 cost": the verb follows
+        return run
     tags = pos_tags([w.strip(",;") for w in words])
     while end < len(words) and words[end].islower() and words[end] not in _DOERS and _noun_here(words, tags, end):
         if end + 1 < len(words) and (tags[end + 1] == "DET" or words[end + 1].lower() in _OWNERS):
@@ -232,8 +296,8 @@ def plural_referent(clause: str) -> str | None:
     plural = [
         i
         for i, (word, tag) in enumerate(zip(words, tags, strict=True))
-        if tag in ("NOUN", "PROPN") and looks_plural(word)
-    ]
+        if tag in ("NOUN", "PROPN") and looks_plural(word) and (word.islower() or words[i - 1 : i] == ["the"])
+    ]  # "Texas" is no plural; "the Beatles" is
     if not plural:
         return None
     last = plural[-1]
@@ -280,16 +344,22 @@ def resolve_pronouns(clause: str, subject: str | None, plural: str | None = None
         clause = f"{clause[: closing.start()]}the {closing.group('np')} of {target}{closing.group('end')}"
 
     def replace(match: re.Match) -> str:
-        word = match.group(0).lower()
+        word = match.group("pronoun").lower()
         if word == "it" and _EXPLETIVE_IT.match(clause, match.end()):  # "is it safe to drive": no referent
+            return match.group(0)
+        done = _DO_IT.search(clause, 0, match.start()) and _DONE_END.match(clause, match.end())
+        if word == "it" and done:  # "how often to do it", "do it at home": the action, not "does it last"
             return match.group(0)
         if (target := referent(word)) is None:
             return match.group(0)
+        if match.group("contracted"):  # "what it's used for": what a roux is used for
+            return f"{target} {'has' if _PERFECT.match(clause, match.end()) else 'is'}"
         if word not in _POSSESSIVES:
             return target
         return f"{target}'" if word == "their" and target.endswith("s") else f"{target}'s"  # "the vaccines'"
 
-    clause = re.sub(r"\b(?:it|he|she|they|him|them|its|his|their|her(?=[?.!,]*$))\b", replace, clause, flags=re.I)
+    pronoun = r"\b(?P<pronoun>it|he|she|they|him|them|its|his|their|her(?=[?.!,]*$))\b(?P<contracted>'s\b)?"
+    clause = re.sub(pronoun, replace, clause, flags=re.I)
     if _INDEFINITE.match(referent("they") or ""):  # "how much do they earn" of "a paralegal": "does"
         clause = re.sub(r"\b(do|are|were|have)\s+(?=an?\s)", lambda m: f"{SINGULAR_VERB[m.group(1).lower()]} ", clause)
     return clause

@@ -18,7 +18,7 @@ from enhanced_vllm.nlp.decomposer.referents import (
 )
 from enhanced_vllm.nlp.decomposer.words import finish, pos_tags
 
-_SENTENCE_END = re.compile(r"(?<=[?.!])\s+(?=[A-Z])")
+_SENTENCE_END = re.compile(r"(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr)\.)(?<!\bMrs\.)(?<=[?.!])\s+(?=[A-Z])")  # not "Mr. Darcy"
 _LEADING_CONJUNCTION = re.compile(r"^(?:and|also|plus|then)\s*,?\s+", re.I)
 _VISITING = re.compile(  # a statement that sets the scene in a place: "I'm visiting Rome next month."
     r"\b(?:visiting|visit|going to|travel(?:l)?ing to|flying to|moving to|trip to|holiday in|vacation in|staying in)"
@@ -48,8 +48,10 @@ def decompose(question: str) -> list[str]:
     if drop and any(_UNRESOLVED.search(q) for q in questions):  # "My laptop is slow. How can I speed it up?"
         questions = _decompose_sentences(sentences, drop_statements=False)
     if len(questions) > 1:  # "I was wondering how long X takes and ..." -> "How long does X take?"
-        questions = [asked_directly(q) for q in questions]
-    return questions or [question]
+        return [asked_directly(q) for q in questions]
+    if not questions or questions[0] in sentences:  # one question as written: asked with its context
+        return [question]
+    return questions  # "Tesla makes cars. Who founded it?" -> "Who founded Tesla?"
 
 
 def _decompose_sentences(sentences: list[str], drop_statements: bool) -> list[str]:

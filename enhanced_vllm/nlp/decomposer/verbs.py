@@ -10,7 +10,7 @@ from enhanced_vllm.nlp.decomposer.words import finish, pos_tags
 
 _PARTICLE = r"(?:\s+(?:up|down|out|in|off|back|over))?"  # phrasal verbs: "set up", "back up"
 _VERB = rf"[a-z]+{_PARTICLE}"
-_DOER = r"(?P<prefix>.*?\b(?:I|you|we|one|to|can|should))"
+_DOER = r"(?P<prefix>.*?\b(?:I|you|we|one|to|can|should)|[Ww]ho)"  # "Who wrote and directed Parasite?"
 _VERB_COORDINATION = re.compile(
     rf"^{_DOER}\s+(?P<verbs>{_VERB}(?:\s+for)?(?:\s*,\s*{_VERB})*\s*,?\s+(?P<conj>{CONJ}|or)\s+{_VERB})\s+(?P<object>.+)$"
 )

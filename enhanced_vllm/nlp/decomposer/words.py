@@ -48,7 +48,9 @@ def _corrected(word: str, tag: str) -> str:
     return tag if word in _PRONOUNS else "NOUN"
 
 
-_NP_GRAMMAR = "NP: {<DET>?<NUM>*<ADJ|NOUN|PROPN>*<NOUN|PROPN>}"  # "the 1992 Summer Olympics", "my home office"
+_NP_GRAMMAR = (  # "the 1992 Summer Olympics", "my home office", "the check engine light" ("check": VERB by the tagger)
+    "NP: {<DET><NUM>*<VERB>?<ADJ|NOUN|PROPN>*<NOUN|PROPN>}\n    {<NUM>*<ADJ|NOUN|PROPN>*<NOUN|PROPN>}"
+)
 
 
 def noun_phrase_end(tags: list[str], start: int) -> int | None:
