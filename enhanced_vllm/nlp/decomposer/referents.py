@@ -87,7 +87,7 @@ _INFINITIVE = re.compile(
 )
 _PREPOSITIONS = frozenset("with on in for into at from about".split())
 _INDEFINITE = re.compile(r"^(?:an?)\s", re.I)
-_DO_IT = re.compile(r"\b(?:do|does|did|doing|done)\s+$", re.I)
+_AFTER_DO = re.compile(r"\b(?:do|does|did|doing|done)\s+$", re.I)  # "how often to do it": "it" is the action
 _DONE_END = re.compile(r"\s*(?:[?.!]|$|\s+(?:in|at|on|with|by|for|without|again|myself|safely|properly)\b)", re.I)
 _PERFECT = re.compile(r"\s+(?:been|got)\b", re.I)  # "it's been": it has been
 _ACQUIRED = re.compile(
@@ -347,8 +347,7 @@ def resolve_pronouns(clause: str, subject: str | None, plural: str | None = None
         word = match.group("pronoun").lower()
         if word == "it" and _EXPLETIVE_IT.match(clause, match.end()):  # "is it safe to drive": no referent
             return match.group(0)
-        done = _DO_IT.search(clause, 0, match.start()) and _DONE_END.match(clause, match.end())
-        if word == "it" and done:  # "how often to do it", "do it at home": the action, not "does it last"
+        if word == "it" and _is_the_action(clause, match):  # "how often to do it", not "does it last"
             return match.group(0)
         if (target := referent(word)) is None:
             return match.group(0)
@@ -363,6 +362,11 @@ def resolve_pronouns(clause: str, subject: str | None, plural: str | None = None
     if _INDEFINITE.match(referent("they") or ""):  # "how much do they earn" of "a paralegal": "does"
         clause = re.sub(r"\b(do|are|were|have)\s+(?=an?\s)", lambda m: f"{SINGULAR_VERB[m.group(1).lower()]} ", clause)
     return clause
+
+
+def _is_the_action(clause: str, it: re.Match) -> bool:
+    """ "do it", "do it at home": "it" is what is done, with no referent; "does it last" asks of one."""
+    return bool(_AFTER_DO.search(clause, 0, it.start()) and _DONE_END.match(clause, it.end()))
 
 
 def mentions_plural_pronoun(clauses: list[str]) -> bool:
