@@ -774,6 +774,13 @@ KEPT_WHOLE = [
     "Who directed the 2019 Little Women adaptation?",
     "How old is Earth, Wind & Fire's lead singer?",  # common nouns listed with "&": one band
     "I'm vegan. What should I eat before a marathon?",  # one question keeps the scene it was asked in
+    "What are the pros and cons of renting a flat?",  # a fixed pair
+    "Where can I find a bed and breakfast in Vermont?",
+    "What's the ending of Crime and Punishment?",  # a title
+    "Is it safe to mix bleach and ammonia?",  # mixed, or interacting: one question of both
+    "Do warfarin and ibuprofen interact?",
+    "Can dogs eat grapes or raisins?",  # two things with "or": a choice, unless places in a yes/no question
+    "Is it better to live in California or Texas?",
 ]
 
 
@@ -857,6 +864,100 @@ FIFTEENTH_SET_FAMILIES = {  # constructions from the fifteenth written set, with
     "Where did Dr. Seuss grow up and when did he die?": ["Where did Dr. Seuss grow up?", "When did Dr. Seuss die?"],
 }
 
+SEVENTEENTH_SET_FAMILIES = {  # constructions from the seventeenth written set, with examples of their own
+    # a fixed pair is one word to every rule, so what is coordinated around it still splits
+    "What are the pros and cons of wind turbines and nuclear plants?": [
+        "What are the pros and cons of wind turbines?",
+        "What are the pros and cons of nuclear plants?",
+    ],
+    # "what about a N" / "And of X?" / "Which has ..." ask the previous question again
+    "How many calories are in a bagel, and what about a croissant?": [
+        "How many calories are in a bagel?",
+        "How many calories are in a croissant?",
+    ],
+    "What are the rules of chess? And of checkers?": [
+        "What are the rules of chess?",
+        "What are the rules of checkers?",
+    ],
+    "Which country has the most lakes? Which has the longest coastline?": [
+        "Which country has the most lakes?",
+        "Which country has the longest coastline?",
+    ],
+    "What speed should I run the blender at and for how long?": [  # the wh-phrase replaced, its "at" dropped
+        "What speed should I run the blender at?",
+        "How long should I run the blender?",
+    ],
+    # pronouns: "they ... there" are a place's people; "her" / "him" as objects; a plural with its modifier;
+    # "Which is X" for "it"; "I own a N" is "my N", whose "its oil" is "my N's oil"
+    "What is the capital of Peru and which language do they speak there?": [
+        "What is the capital of Peru?",
+        "Which language do they speak in Peru?",
+    ],
+    "My daughter has a rash. Should I take her to a doctor?": ["Should I take my daughter to a doctor?"],
+    "How deep should I plant daffodil bulbs and when do they bloom?": [
+        "How deep should I plant daffodil bulbs?",
+        "When do daffodil bulbs bloom?",
+    ],
+    "Which is the longest river in Asia and which countries does it flow through?": [
+        "Which is the longest river in Asia?",
+        "Which countries does the longest river in Asia flow through?",
+    ],
+    "I own a 2016 Subaru Outback. What tires does it take and how often should I change its oil?": [
+        "What tires does my 2016 Subaru Outback take?",
+        "How often should I change my 2016 Subaru Outback's oil?",
+    ],
+    # the empty "it" of "it takes to V" is the empty "it" of "how much does it cost"
+    "How long does it take to drive from Denver to Aspen and how much does it cost?": [
+        "How long does it take to drive from Denver to Aspen?",
+        "How much does it cost to drive from Denver to Aspen?",
+    ],
+    # a question already inverted is not put back in the frame; "one" before "at home" is the "a N"
+    "Could you explain what a VPN is, and why should I use one at home?": [
+        "Could you explain what a VPN is?",
+        "Why should I use a VPN at home?",
+    ],
+    # verb phrase lists, "and also" / "and then", a setting before "how", "it" with a phrase after it
+    "How do I back up my phone, wipe it, and sell it?": [
+        "How do I back up my phone?",
+        "How do I wipe my phone?",
+        "How do I sell my phone?",
+    ],
+    "How do I clear my browser cache, delete cookies, and reset Chrome?": [
+        "How do I clear my browser cache?",
+        "How do I delete cookies?",
+        "How do I reset Chrome?",
+    ],
+    "On Linux, how do I create a user and also add it to a group?": [
+        "On Linux, how do I create a user?",
+        "On Linux, how do I add a user to a group?",
+    ],
+    "How do I download Node on a Mac and then add it to PATH?": [
+        "How do I download Node on a Mac?",
+        "How do I add Node to PATH on a Mac?",
+    ],
+    # "or" lists (participles as modifiers, no Oxford comma, two places in a yes/no question); adjectives
+    # listed before one plural noun
+    "Can I freeze cooked pasta, boiled eggs, or fresh milk?": [
+        "Can I freeze cooked pasta?",
+        "Can I freeze boiled eggs?",
+        "Can I freeze fresh milk?",
+    ],
+    "Do I need a visa for Peru, Bolivia or Ecuador with an Irish passport?": [
+        "Do I need a visa for Peru with an Irish passport?",
+        "Do I need a visa for Bolivia with an Irish passport?",
+        "Do I need a visa for Ecuador with an Irish passport?",
+    ],
+    "Is it legal to own a ferret in Hawaii or Oregon?": [
+        "Is it legal to own a ferret in Hawaii?",
+        "Is it legal to own a ferret in Oregon?",
+    ],
+    "How long should I steam broccoli for crisp, tender and soft florets?": [
+        "How long should I steam broccoli for crisp florets?",
+        "How long should I steam broccoli for tender florets?",
+        "How long should I steam broccoli for soft florets?",
+    ],
+}
+
 
 WRITTEN_SET_FAMILIES = (
     LATER_FAMILIES
@@ -865,6 +966,7 @@ WRITTEN_SET_FAMILIES = (
     | TENTH_SET_FAMILIES
     | THIRTEENTH_SET_FAMILIES
     | FIFTEENTH_SET_FAMILIES
+    | SEVENTEENTH_SET_FAMILIES
     | FIRST_PERSON_FRAMES
 )
 

@@ -7,6 +7,7 @@ import re
 
 from enhanced_vllm.nlp.decomposer.coordination import split_coordinated_phrases, split_superlatives
 from enhanced_vllm.nlp.decomposer.ellipsis import (
+    asks_of_the_action,
     bare_wh,
     elided,
     if_so,
@@ -19,7 +20,6 @@ from enhanced_vllm.nlp.decomposer.lexicon import (
     BARE_WH,
     CONJ,
     EMBEDDING_FRAME,
-    FIXED_PAIRS,
     IMPERATIVE,
     PAST_OF,
     REQUEST_FRAME,
@@ -44,11 +44,12 @@ from enhanced_vllm.nlp.decomposer.words import finish
 _KEEP_WHOLE = re.compile(
     r"\b(?:between|vs\.?|versus|differ(?:ence|ences|ent)?|similarit(?:y|ies)|relationship|both|in common|alike"
     r"|balanc(?:e|ing)|combin(?:e|ing)|juggl(?:e|ing)|reconcil(?:e|ing)"  # "balance work and family": one thing
+    r"|mix(?:ing)?|interacts?"  # "Is it safe to mix X and Y?", "Do X and Y interact?": one question of both
     r"|at the same time|simultaneously|at once|together(?!\s+with))\b",  # "learn Spanish and French at once"
     re.I,
 )
 _CLAUSE_START = (
-    r"(?:if\s+so|when|where|who|whom|whose|what|which|why|how|is|are|was|were|did|does|do|can|could|should|will|would|has|have"
+    r"(?:if\s+so|for\s+how\s+long|when|where|who|whom|whose|what|which|why|how|is|are|was|were|did|does|do|can|could|should|will|would|has|have"
     rf"|{IMPERATIVE}|(?:in|at|on|for|from|with|to)\s+(?:what|which|whom|whose)\s+\w+\s+(?:is|are|was|were|do|does"
     r"|did|can|could|should|will|would|has|have))"  # "..., and at what age should it be done?"
 )
@@ -81,7 +82,6 @@ _DECLARATIVE = re.compile(  # "I've heard of X but what does it involve": the fi
     r"|wondering|like|want|need)\b)",
     re.I,
 )
-_AND = re.compile(r"\band\b|&", re.I)
 _IN_WHICH = re.compile(r"^(?P<first>.+?)\s*,?\s+and\s+(?P<wh>(?:in|on|at)\s+(?:which|what)\s+[a-z]+)$", re.I)
 
 
@@ -133,16 +133,17 @@ def decompose_sentence(sentence: str) -> list[str]:
             if clause.strip().lower() in BARE_WH:
                 clause = bare_wh(clause.strip(), clauses[0])
             clause = with_head(what_about(clause, clauses[0], subject), clauses[0])
-            if (frame := EMBEDDING_FRAME.match(clauses[0])) and re.match(r"^(?:how|why|when|where|what)\b", clause):
+            embedded = _EMBEDDED_WH.match(clause.strip())  # "when it fell", not "when should I use one"
+            if (frame := EMBEDDING_FRAME.match(clauses[0])) and embedded:
                 clause = f"{frame.group('frame')} {clause.strip()}"  # "... and what it is made of"
             elif (frame := _REQUEST_FRAME.match(clauses[0])) and _EMBEDDED_WH.match(clause.strip()):
                 clause = f"{frame.group('frame')} {clause.strip()}"  # "Tell me about X and why it collapsed."
-            clause = standalone(resolve_pronouns(clause, subject, plural, person), clauses[0], subject)
+            if not asks_of_the_action(clause, clauses[0]):
+                clause = resolve_pronouns(clause, subject, plural, person)
+            clause = standalone(clause, clauses[0], subject)
             questions.extend(decompose_sentence(finish(clause)))
         return questions
     text = sentence.rstrip("?.!").strip()
-    if FIXED_PAIRS.search(text) and len(_AND.findall(text)) == 1:  # "the population of Trinidad and Tobago"
-        return [sentence]
     return (
         split_superlatives(text)
         or split_quantified(text)

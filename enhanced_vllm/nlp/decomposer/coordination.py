@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from enhanced_vllm.nlp.decomposer.lexicon import ACRONYM, AUXILIARIES, FIXED_PAIRS, HEAD_TAGS, NP_TAGS, SINGULAR_VERB
+from enhanced_vllm.nlp.decomposer.lexicon import ACRONYM, AUXILIARIES, HEAD_TAGS, NP_TAGS, SINGULAR_VERB
 from enhanced_vllm.nlp.decomposer.noun_phrases import one_each
 from enhanced_vllm.nlp.decomposer.words import finish, name_tag, pos_tags, singular_noun
 
@@ -78,6 +78,40 @@ def _conjunct_bounds(words: list[str], tags: list[str], conjunction: int) -> lis
     return bounds
 
 
+def _adjectives_of_one_noun(tags: list[str], conjunction: int) -> list[tuple[int, int]] | None:
+    """ "for soft, medium and hard yolks": single adjectives listed before one plural noun, after a
+    preposition, name kinds of it (one question each); [start, end) of each adjective, the last one's
+    running over the noun."""
+    after = conjunction + 1
+    end = after + 1
+    while end < len(tags) and tags[end] == "NOUN":
+        end += 1
+    if tags[after : after + 1] != ["ADJ"] or end == after + 1:
+        return None
+    start = conjunction - 1
+    while start > 0 and tags[start - 1] == "ADJ":
+        start -= 1
+    if start == conjunction or tags[start - 1] != "ADP":
+        return None
+    return [*((i, i + 1) for i in range(start, conjunction)), (after, end)]
+
+
+def _places_asked_each(words: list[str], phrases: list[list[str]], prefix: list[str]) -> bool:
+    """ "Is it legal to record a call in California or Texas?", "Do I need a visa for Peru or Chile?": two
+    names after "in" / "for" in a yes/no question ask it of each (no "better", "should I": not a choice)."""
+    named = all(w[:1].isupper() for p in phrases for w in p)
+    return named and prefix[-1].lower() in ("in", "for") and words[0].lower() in AUXILIARIES
+
+
+def _closes_object_of_preposition(words: list[str], tags: list[str], conjunction: int) -> bool:
+    """ "the pros and cons of solar panels and heat pumps": a closing plural the tagger reads as a verb,
+    after a noun, where a preposition's object (no verb since) runs up to the "and"."""
+    if len(words) - conjunction < 3 or tags[-1] != "VERB" or tags[-2] != "NOUN" or not words[-1].endswith("s"):
+        return False
+    opening = next((i for i in range(conjunction - 1, -1, -1) if tags[i] in ("ADP", "VERB", "AUX")), None)
+    return opening is not None and tags[opening] == "ADP"
+
+
 def _is_title(phrases: list[list[str]], before: str, tags: list[str], after: str = "") -> bool:
     """ "Who wrote Pride and Prejudice?", "Who wrote War and Peace?": after a verb of making or reading a
     work (or before the work's noun: "the Pride and Prejudice movie"), capitalised single words that are
@@ -108,22 +142,31 @@ def split_coordinated_phrases(sentence: str) -> list[str] | None:
     """ "When were Google and Amazon founded?" -> one question per coordinated noun phrase."""
     words = sentence.split()
     conjunctions = [i for i, word in enumerate(words) if word.lower() == "and"]
-    alternatives = [i for i, word in enumerate(words) if word.lower() == "or" and words[i - 1].endswith(",")]
+    alternatives = [i for i, word in enumerate(words) if word.lower() == "or" and i > 1]
     if not conjunctions and len(alternatives) == 1 and not _CHOICE.search(sentence):
-        conjunctions = alternatives  # "Can dogs eat grapes, raisins, or chocolate?": a list asked of each
-    if len(conjunctions) != 1 or FIXED_PAIRS.search(sentence):
+        conjunctions = alternatives  # "Can dogs eat grapes, raisins(,) or chocolate?": a list asked of each
+    if len(conjunctions) != 1:
         return None
     clean = [w.strip(",") for w in words]
     tags = [name_tag(i, word, tag) for i, (word, tag) in enumerate(zip(clean, pos_tags(clean), strict=True))]
     after = conjunctions[0] + 1
     if after + 1 < len(tags) and tags[after] == "ADJ" and tags[after + 1] == "AUX":
         tags[after] = "NOUN"  # "How much sugar and fat are in ...": a subject before its verb
+    for i in range(1, len(words) - 1):
+        if words[i - 1].endswith(",") and tags[i] == "VERB" and clean[i].endswith("ed") and tags[i + 1] == "NOUN":
+            tags[i] = "ADJ"  # "cooked pasta, boiled eggs, or fresh milk": a participle opening a listed phrase
+    if _closes_object_of_preposition(clean, tags, conjunctions[0]):
+        tags[-1] = "NOUN"  # "... of solar panels and heat pumps": "pumps" is no verb there
+    if (bounds := _adjectives_of_one_noun(tags, conjunctions[0])) is not None:
+        noun = clean[conjunctions[0] + 2 : bounds[-1][1]]  # "for soft, medium and hard yolks": each kind of yolk
+        prefix, suffix = clean[: bounds[0][0]], clean[bounds[-1][1] :]
+        return [finish(" ".join([*prefix, clean[a], *noun, *suffix])) for a, _ in bounds]
     if (bounds := _conjunct_bounds(words, tags, conjunctions[0])) is None:
         return None
-    if words[conjunctions[0]].lower() == "or" and len(bounds) < 3:
-        return None  # "Is it tea, or coffee?": a choice
     phrases = [clean[a:b] for a, b in bounds]
     prefix, suffix = clean[: bounds[0][0]], clean[bounds[-1][1] :]
+    if words[conjunctions[0]].lower() == "or" and len(bounds) < 3 and not _places_asked_each(clean, phrases, prefix):
+        return None  # "Is it tea, or coffee?": a choice
     if phrases[0][0].lower() in ("much", "many") and len(phrases[0]) > 1 and prefix[-1].lower() == "how":
         phrases = [p if p[0].lower() == phrases[0][0].lower() else [phrases[0][0], *p] for p in phrases]
     if prefix[-1] == "of" and suffix[:1] == ["of"]:  # "the hours of the Louvre and the price of a ticket"

@@ -6,12 +6,18 @@ from __future__ import annotations
 import re
 
 from enhanced_vllm.nlp.decomposer.direct import asked_directly
-from enhanced_vllm.nlp.decomposer.lexicon import AUXILIARIES, BARE_WH, MODALS, NP_TAGS, REQUEST_FRAME
+from enhanced_vllm.nlp.decomposer.lexicon import AUXILIARIES, MODALS, NP_TAGS, REQUEST_FRAME
 from enhanced_vllm.nlp.decomposer.referents import indefinite
 from enhanced_vllm.nlp.decomposer.words import finish, noun_phrase_end, noun_phrase_spans, participle_of, pos_tags
 
-_BARE_WH_REPLACES = re.compile(rf"^(?:{'|'.join(BARE_WH)})\b", re.I)  # the first clause's own wh-word
-_FRAGMENT_PREPOSITIONS = frozenset("in on at during for near under without with before after from".split())
+_BARE_WH_REPLACES = re.compile(  # the first clause's own wh-phrase
+    r"^(?:how\s+(?:long|much|many|often|far|old|big)|why|how|where|when)\b", re.I
+)
+_WH_NOUN_OPENING = re.compile(  # "What temperature should ...": a wh-word and its noun, then the auxiliary
+    r"^(?:what|which)\s+[a-z]+\s+(?P<rest>(?:should|can|do|does|did|will|would|could)\s+.+)$", re.I
+)
+_STRANDED = re.compile(r"\s+(?:at|to|in|on|with|from)$", re.I)  # "... roast a chicken at": the wh-word's
+_FRAGMENT_PREPOSITIONS = frozenset("in on at during for near under without with before after from of".split())
 _PP_FRAGMENT = re.compile(rf"^(?:{'|'.join(_FRAGMENT_PREPOSITIONS)})\s+(?!(?:which|what|whom)\b)[^,;]+$", re.I)
 _NAME_FRAGMENT = re.compile(  # "And Germany?", not "Does Go?"
     r"^(?!(?:Is|Are|Was|Were|Do|Does|Did|Can|Could|Will|Would|Should|Has|Have)\b)(?P<entity>(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,3})$"
@@ -26,10 +32,13 @@ _AGENT = re.compile(r"^who\s+(?P<verb>[a-z]+)\s+(?P<np>.+)$", re.I)  # "Who foun
 _VISIT_VERB = re.compile(r"^(?:see|stay|eat|visit|do|go|avoid|shop|park)$", re.I)
 _WH_HEAD = re.compile(r"^(?P<wh>which|what)\s+(?P<head>[a-z]+)\s+(?P<verb>[a-z]+)\b", re.I)  # "Which cities have"
 _OWN_SUBJECT = re.compile(r"^\s*(?:the|a|an|its|his|her|their|my|your|our)\b", re.I)
+_ARTICLE = re.compile(r"^\s*(?:the|a|an)\b", re.I)
 _ELIDED_WH = re.compile(r"^(?P<wh>which|what)\s+(?P<verb>[a-z]+)(?P<rest>.*)$", re.I)
 _ALSO = re.compile(r"\s*,?\s+too(?=[?.!]?$)|\balso\s+", re.I)  # "does it also offer ...", "... too?": the repetition
-_ONE = re.compile(  # a closing "one" ("... into one each year?"), unless "which one", "the one"
-    r"\b(?P<before>\w+)\s+one(?=(?:\s+(?:each|every|per|now|today|online|too|first)\b.*)?[?.!]?$)", re.I
+_ONE = re.compile(  # a closing "one" ("... into one each year?", "use one instead of X"), unless "which one"
+    r"\b(?P<before>\w+)\s+one"
+    r"(?=(?:\s+(?:each|every|per|now|today|online|too|first|instead|for|in|at|from)\b.*)?[?.!]?$)",
+    re.I,
 )
 _ONE_DETERMINERS = frozenset("which this that each every any another no the".split())
 _TRIP_NOUNS = {  # "... Iceland and how much do flights cost?": flights to Iceland
@@ -61,6 +70,7 @@ _RANKED = re.compile(rf"\bthe\s+(?:{_RANK})\s+(?P<rest>[a-z][^?.!]*)", re.I)  # 
 _BARE_RANK = re.compile(rf"\bthe\s+(?:{_RANK})(?=[?.!]?$)", re.I)  # "... and who was the second?"
 # "... and how long does it take?" after "the easiest way to learn Python": to learn Python
 _BARE_COST = re.compile(r"^(?:how\s+(?:long|much)|what)\s+(?:does|will|would|did)\s+it\s+(?:take|cost)$", re.I)
+_IT_TAKES_TO = re.compile(r"\bit\s+(?:takes?|costs?)\s+(?:\w+\s+)?to\s+[a-z]+", re.I)  # "does it take to get ..."
 _INFINITIVE_PHRASE = re.compile(  # "... to learn Python", "How do I renew my passport": to renew my passport
     r"(?:\bto|^how\s+(?:do|can|should)\s+I)\s+(?P<verb>(?!be\b)[a-z]+)\s+(?P<rest>(?:[^\s,;]+\s*){1,6})$", re.I
 )
@@ -74,8 +84,11 @@ _WH_COPULA = re.compile(  # "How old is the universe" -> "how old the universe i
 def bare_wh(wh: str, first: str) -> str:
     """A bare "and why?" asked of the first clause: "When did Rome fall and why?" -> "Why did Rome
     fall?"; "Who founded Nike and when?" -> "When was Nike founded?"."""
+    wh = re.sub(r"^for\s+", "", wh, flags=re.I)  # "and for how long?"
     if _BARE_WH_REPLACES.match(first):
         return _BARE_WH_REPLACES.sub(wh, first, count=1)
+    if (asked := _WH_NOUN_OPENING.match(first)) is not None:  # "What temperature should I roast a chicken at"
+        return f"{wh} {_STRANDED.sub('', asked.group('rest'))}"
     if (match := _AGENT.match(first)) is not None and (participle := participle_of(match.group("verb"))) is not None:
         return f"{wh} was {match.group('np')} {participle}"
     return wh
@@ -140,11 +153,18 @@ def with_head(clause: str, first: str) -> str:
     if head is None or elided is None or head.group("head").lower() in AUXILIARIES:
         return clause
     verb = elided.group("verb").lower()
-    if _OWN_SUBJECT.match(elided.group("rest")):  # "... and what is its capital?": a question of its own
+    owned = verb in ("has", "have", "had") and _ARTICLE.match(elided.group("rest"))  # "which has the longest day"
+    if _OWN_SUBJECT.match(elided.group("rest")) and not owned:  # "... and what is its capital?": its own question
         return clause
     if verb != head.group("verb").lower() and verb not in AUXILIARIES and elided.group("rest").strip():
         return clause
     return f"{elided.group('wh')} {head.group('head')} {clause.strip()[len(elided.group('wh')) :].strip()}"
+
+
+def asks_of_the_action(clause: str, first: str) -> bool:
+    """ "How long does it take to get from A to B by train, and how much does it cost?": the second "it"
+    is the first's empty one, so the cost is of getting from A to B (``standalone`` adds it)."""
+    return bool(_BARE_COST.match(clause.strip().rstrip("?.!")) and _IT_TAKES_TO.search(first))
 
 
 def standalone(later: str, first: str, subject: str | None) -> str:
@@ -269,7 +289,7 @@ def what_about_sentence(sentence: str, previous: str) -> str:
     tags = pos_tags(words)
     if len(words) > 2 and tags[-2] == "ADP":  # "the melting point of iron": a preposition's object is a noun
         tags[-1] = "NOUN"
-    if (kin := _kindred(words, tags, entity.split()[-1])) is not None:  # "Is ibuprofen safe ...? What about X?"
+    if (kin := _kindred(words, tags, entity)) is not None:  # "Is ibuprofen safe ...? What about X?"
         return finish(" ".join([*words[: kin[0]], entity, *words[kin[1] :]]))
     closing = [a for a, b in noun_phrase_spans(tags) if b == len(words) and words[-1].islower()]
     if not closing:  # only a closing object is replaced
@@ -280,10 +300,13 @@ def what_about_sentence(sentence: str, previous: str) -> str:
     return finish(" ".join([*words[:start], entity]))
 
 
-def _kindred(words: list[str], tags: list[str], head: str) -> tuple[int, int] | None:
-    """The noun phrase of ``words`` whose noun is nearest in WordNet to ``head`` ("ibuprofen" for
-    "acetaminophen", not "pregnancy"; "cats" for "indoor cats"), when one is clearly nearest."""
+def _kindred(words: list[str], tags: list[str], entity: str) -> tuple[int, int] | None:
+    """The noun phrase of ``words`` whose noun is nearest in WordNet to ``entity``'s ("ibuprofen" for
+    "acetaminophen", not "pregnancy"; "cats" for "indoor cats"), when one is clearly nearest; its article
+    is replaced too when ``entity`` has one of its own ("an avocado" by "a banana")."""
     from enhanced_vllm.nlp.resources import wordnet
+
+    head, determined = entity.split()[-1], entity.split()[0].lower() in ("a", "an", "the")
 
     kinds = wordnet().synsets(head, pos="n")
     if not kinds:
@@ -297,7 +320,7 @@ def _kindred(words: list[str], tags: list[str], head: str) -> tuple[int, int] | 
         others = wordnet().synsets(noun, pos="n")
         similarity = 1.0 if same else max((k.wup_similarity(o) or 0.0 for k in kinds for o in others), default=0.0)
         verb = start > 0 and words[start - 1] in ("to", "I", "you", "we") and end - start > 1  # "to plant garlic"
-        start += (tags[start] == "DET" and not same) or verb
+        start += (tags[start] == "DET" and not same and not determined) or verb
         scored.append((similarity, start, end))
     scored.sort(reverse=True)
     if not scored or scored[0][0] < _KINDRED or (len(scored) > 1 and scored[1][0] >= scored[0][0] * 0.8):

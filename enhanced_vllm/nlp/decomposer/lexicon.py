@@ -8,7 +8,7 @@ import re
 CONJ = r"(?:and also|and|as well as|along with|together with|plus|&)"
 IMPERATIVE = r"(?:explain|describe|define|summari[sz]e|list|name|compare)"
 IMPERATIVE_START = re.compile(rf"^(?:please\s+)?(?:{IMPERATIVE}|tell me|give me|show me)\b", re.I)
-BARE_WH = ("why", "how", "where", "when")
+BARE_WH = ("why", "how", "where", "when", "how long", "for how long", "how often")
 FIRST_PERSON_FRAME = (  # the asker saying what they want to know: "I was wondering how long X takes"
     r"(?:i(?:'d| would) (?:like|love) to know|i (?:want|need) to know|i (?:was|am) wondering|i'm wondering|i wonder"
     r"|i'm curious(?: about)?|i am curious(?: about)?|please tell me)"
@@ -35,9 +35,12 @@ FIXED_PAIRS = re.compile(  # " and " in these reads "and" or "&"
         r"\b(?:rock and roll|salt and pepper|bread and butter|fish and chips|trial and error"
         r"|research and development|supply and demand|law and order|black and white|rhythm and blues"
         r"|arts and crafts|macaroni and cheese|mac and cheese|peanut butter and jelly|ups and downs"
+        r"|pride and prejudice|sense and sensibility|crime and punishment|war and peace|beauty and the beast"
         r"|romeo and juliet|antony and cleopatra|tristan and isolde|hansel and gretel|jekyll and hyde|thelma and louise"
         r"|ins and outs|dos and don'ts|nuts and bolts|odds and ends|bits and pieces|wear and tear"
-        r"|checks and balances"
+        r"|checks and balances|pros and cons|cause and effect|give and take|terms and conditions|health and safety"
+        r"|bed and breakfasts?|sweet and sour|hot and sour|salt and vinegar|cookies and cream|surf and turf"
+        r"|drink and drive|hit and run|cut and paste|copy and paste"
         r"|snakes and ladders|chutes and ladders|dungeons and dragons|hide and seek|tom and jerry"  # titles, games
         r"|trinidad and tobago|antigua and barbuda|bosnia and herzegovina|marks and spencer|procter and gamble"
         r"|barnes and noble|ben and jerry's|simon and schuster"  # countries, companies
@@ -48,6 +51,19 @@ FIXED_PAIRS = re.compile(  # " and " in these reads "and" or "&"
     ).replace(" and ", r" (?:and|&) "),
     re.I,
 )
+_JOINED = {" and ": "_and_", " & ": "_&_"}
+
+
+def join_fixed_pairs(text: str) -> str:
+    """ "the pros and cons of X" -> "the pros_and_cons of X": one word, so no rule reads its "and"."""
+    return FIXED_PAIRS.sub(lambda m: re.sub(r" (?:and|&) ", lambda c: _JOINED[c.group(0).lower()], m.group(0)), text)
+
+
+def unjoin_fixed_pairs(text: str) -> str:
+    """The words of each fixed pair apart again."""
+    return text.replace("_and_", " and ").replace("_&_", " & ")
+
+
 PAST_OF = {  # participles whose past tense differs ("When was Hamlet written and by whom?" -> "Who wrote Hamlet?")
     "written": "wrote",
     "drawn": "drew",

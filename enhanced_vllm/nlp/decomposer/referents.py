@@ -14,7 +14,9 @@ from enhanced_vllm.nlp.decomposer.lexicon import (
 )
 from enhanced_vllm.nlp.decomposer.words import looks_plural, noun_phrase_end, pos_tags
 
-_COPULA_NP = re.compile(r"^(?:what|who)(?:\s+(?:is|are|was|were)|'s)\s+(?P<np>.+)$", re.I)  # "What is machine learning"
+_COPULA_NP = re.compile(  # "What is machine learning", "Which is the tallest building in the world"
+    r"^(?:what|who|which)(?:\s+(?:is|are|was|were)|'s)\s+(?P<np>.+)$", re.I
+)
 # "Where can I buy a laptop": what a later "it" means is the doer's object
 _DOER_OBJECT = re.compile(
     r"^(?:how|where|when|why|what)\s+(?:can|do|should|could|would|will|did)\s+(?:I|you|we|one)\s+[a-z]+\s+(?P<np>.+)$",
@@ -86,9 +88,14 @@ _INFINITIVE = re.compile(
     re.I,
 )
 _PREPOSITIONS = frozenset("with on in for into at from about".split())
+_THERE = re.compile(r"\bthere\b(?!\s+(?:is|are|was|were)\b)", re.I)
+# "take her to the vet": "her" an object before a preposition or a particle, not an owner
+_OBJECT_HER = r"her(?=[?.!,]*$|\s+(?:to|in|on|at|for|with|from|into|about|up|out|down|off|back|home|again)\b)"
+_SPEAKERS = re.compile(r"^(?:my|our)\s", re.I)
 _INDEFINITE = re.compile(r"^(?:an?)\s", re.I)
 _AFTER_DO = re.compile(r"\b(?:do|does|did|doing|done)\s+$", re.I)  # "how often to do it": "it" is the action
 _DONE_END = re.compile(r"\s*(?:[?.!]|$|\s+(?:in|at|on|with|by|for|without|again|myself|safely|properly)\b)", re.I)
+_TAKES_WHAT = re.compile(r"^(?:what|which)\s+[a-z]+\s+(?:does|did|will)\s+it\s+take\b", re.I)  # "What oil does it take"
 _PERFECT = re.compile(r"\s+(?:been|got)\b", re.I)  # "it's been": it has been
 _ACQUIRED = re.compile(
     r"^(?:(?P<owner>I|we)(?:'ve|\s+have)?\s+(?:just\s+|recently\s+)?"
@@ -105,6 +112,8 @@ def subject_of(clause: str) -> str | None:
     """The entity a later clause's pronoun refers to: the last run of capitalised words (not the
     first word), else a sentence-initial name, else the clause's noun phrase (``_noun_phrase``)."""
     words = clause.rstrip("?.!").split()
+    if (acquired := _ACQUIRED.match(" ".join(words))) is not None and len(acquired.group("rest").split()) <= 5:
+        return _possessed(words)  # "I have a 2018 Toyota RAV4." -> "my 2018 Toyota RAV4"
     runs, starts, current = [], [], []
     for i, word in enumerate(words):
         named = any(c.isupper() for c in word)  # "Tesla", "iPhone"
@@ -186,6 +195,8 @@ def _possessed(words: list[str]) -> str | None:
     speaker's own, as "my grandmother", "my beagle puppy"."""
     if (acquired := _ACQUIRED.match(" ".join(words))) is not None:
         words = ["my" if acquired.group("owner").lower() == "i" else "our", *acquired.group("rest").split()]
+        if any(not w.islower() for w in words[1:]):  # "I have a 2018 Toyota RAV4": all of it
+            return " ".join(words)
     if len(words) < 3 or words[0].lower() not in ("my", "our"):
         return None
     end = noun_phrase_end(pos_tags([w.strip(",;.") for w in words]), 0)  # "my" is a determiner
@@ -303,13 +314,18 @@ def plural_referent(clause: str) -> str | None:
     last = plural[-1]
     start = last
     # modifiers: "solar panels" (not a plural-looking word, which the tagger may misread: "causes")
-    while start > 0 and tags[start - 1] in ("NOUN", "ADJ") and not words[start - 1].lower().endswith("s"):
+    while start > 0 and _modifier(words[start - 1], tags[start - 1]) and not words[start - 1].lower().endswith("s"):
         if start > 1 and words[start - 2] in _DOERS:  # "How do I plant tomatoes": "plant" is the verb
             break
         start -= 1
     if start > 0 and words[start - 1].lower() in ("the", "these", "those"):
         start -= 1
     return " ".join(words[start : last + 1])
+
+
+def _modifier(word: str, tag: str) -> bool:
+    """A noun or adjective before a noun ("solar panels"; "tulip bulbs", whose "tulip" the tagger calls a name)."""
+    return tag in ("NOUN", "ADJ") or (tag == "PROPN" and word.islower())
 
 
 def _of_gender(referent: str | None, gender: str) -> str | None:
@@ -328,6 +344,8 @@ def resolve_pronouns(clause: str, subject: str | None, plural: str | None = None
 
     def referent(word: str) -> str | None:
         if word in _PLURAL_PRONOUNS:
+            if plural is None and _THERE.search(clause):  # "what currency do they use there": its people
+                return None
             return plural or subject
         if word in ("it", "its") and subject is not None and subject == plural:
             return None  # "Why do cats purr and how do they do it?": "it" is not the cats
@@ -337,15 +355,21 @@ def resolve_pronouns(clause: str, subject: str | None, plural: str | None = None
             return subject
         return _of_gender(person or subject, "female" if word in ("she", "her") else "male")
 
-    closing = re.search(r"\b(?P<pronoun>its|his|her|their)\s+(?P<np>\w+(?:\s+\w+){0,3})(?P<end>[?.!]?)$", clause, re.I)
+    closing = re.search(
+        rf"\b(?!{_OBJECT_HER})(?P<pronoun>its|his|her|their)\s+(?P<np>\w+(?:\s+\w+){{0,3}})(?P<end>[?.!]?)$",
+        clause,
+        re.I,
+    )
     if closing and (target := referent(closing.group("pronoun").lower())) is not None:
         if closing.group("pronoun").lower() == "its" and " of " in target:  # "the boiling point of water ... its"
             target = target[target.rindex(" of ") + 4 :]
-        clause = f"{clause[: closing.start()]}the {closing.group('np')} of {target}{closing.group('end')}"
+        np = closing.group("np")
+        owned = f"{target}'s {np}" if _SPEAKERS.match(target) else f"the {np} of {target}"  # "my car's tires"
+        clause = f"{clause[: closing.start()]}{owned}{closing.group('end')}"
 
     def replace(match: re.Match) -> str:
         word = match.group("pronoun").lower()
-        if word == "it" and _EXPLETIVE_IT.match(clause, match.end()):  # "is it safe to drive": no referent
+        if word == "it" and _EXPLETIVE_IT.match(clause, match.end()) and not _TAKES_WHAT.match(clause):
             return match.group(0)
         if word == "it" and _is_the_action(clause, match):  # "how often to do it", not "does it last"
             return match.group(0)
@@ -357,7 +381,7 @@ def resolve_pronouns(clause: str, subject: str | None, plural: str | None = None
             return target
         return f"{target}'" if word == "their" and target.endswith("s") else f"{target}'s"  # "the vaccines'"
 
-    pronoun = r"\b(?P<pronoun>it|he|she|they|him|them|its|his|their|her(?=[?.!,]*$))\b(?P<contracted>'s\b)?"
+    pronoun = rf"\b(?P<pronoun>it|he|she|they|him|them|its|his|their|{_OBJECT_HER})\b(?P<contracted>'s\b)?"
     clause = re.sub(pronoun, replace, clause, flags=re.I)
     if _INDEFINITE.match(referent("they") or ""):  # "how much do they earn" of "a paralegal": "does"
         clause = re.sub(r"\b(do|are|were|have)\s+(?=an?\s)", lambda m: f"{SINGULAR_VERB[m.group(1).lower()]} ", clause)

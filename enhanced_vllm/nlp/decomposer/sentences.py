@@ -7,8 +7,8 @@ import re
 
 from enhanced_vllm.nlp.decomposer.clauses import decompose_sentence
 from enhanced_vllm.nlp.decomposer.direct import asked_directly
-from enhanced_vllm.nlp.decomposer.ellipsis import elided, if_so, in_place, standalone, what_about_sentence
-from enhanced_vllm.nlp.decomposer.lexicon import IMPERATIVE_START
+from enhanced_vllm.nlp.decomposer.ellipsis import elided, if_so, in_place, standalone, what_about_sentence, with_head
+from enhanced_vllm.nlp.decomposer.lexicon import IMPERATIVE_START, join_fixed_pairs, unjoin_fixed_pairs
 from enhanced_vllm.nlp.decomposer.referents import (
     mentions_plural_pronoun,
     person_of,
@@ -38,7 +38,7 @@ def _is_statement(sentence: str) -> bool:
 
 def decompose(question: str) -> list[str]:
     """Self-contained sub-questions of ``question``; a simple question maps to itself."""
-    text = question.strip()
+    text = join_fixed_pairs(question.strip())
     if text.endswith("?"):  # "What is X; who is Y?": two questions
         text = re.sub(r"\s*;\s+(\w)", lambda m: "? " + m.group(1).upper(), text)
     sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
@@ -48,10 +48,10 @@ def decompose(question: str) -> list[str]:
     if drop and any(_UNRESOLVED.search(q) for q in questions):  # "My laptop is slow. How can I speed it up?"
         questions = _decompose_sentences(sentences, drop_statements=False)
     if len(questions) > 1:  # "I was wondering how long X takes and ..." -> "How long does X take?"
-        return [asked_directly(q) for q in questions]
+        return [unjoin_fixed_pairs(asked_directly(q)) for q in questions]
     if not questions or questions[0] in sentences:  # one question as written: asked with its context
         return [question]
-    return questions  # "Tesla makes cars. Who founded it?" -> "Who founded Tesla?"
+    return [unjoin_fixed_pairs(questions[0])]  # "Tesla makes cars. Who founded it?" -> "Who founded Tesla?"
 
 
 def _decompose_sentences(sentences: list[str], drop_statements: bool) -> list[str]:
@@ -68,6 +68,7 @@ def _decompose_sentences(sentences: list[str], drop_statements: bool) -> list[st
                 if (shared := elided(sentence.rstrip("?.!"), previous.rstrip("?.!"))) != sentence.rstrip("?.!"):
                     sentence = finish(shared)  # "Does Rust have a garbage collector? Does Go?"
                 sentence = standalone(what_about_sentence(sentence, previous), previous, subject)
+                sentence = with_head(sentence, previous)  # "Which planet has X? Which has Y?"
         if i + 1 < len(sentences):  # only a later sentence reads it
             subject = subject_of(sentence) or subject
             plural = (plural_referent(sentence) if mentions_plural_pronoun(sentences[i + 1 :]) else None) or plural

@@ -18,10 +18,13 @@ _VERB_SEPARATOR = re.compile(rf"\s*,\s*(?:(?:{CONJ}|or)\s+)?|\s+(?:{CONJ}|or)\s+
 # "Where can I buy or rent a tuxedo?" asks two things; "Is it better to rent or buy?", "Should I ..." one choice
 _ALTERNATIVES_ASKED = re.compile(r"^(?:where|how|when)\b(?!.*\b(?:better|worse|rather|whether|cheaper)\b)", re.I)
 # "How do I install Docker and configure it?": the second verb's pronoun is the first verb's object
-_VERB_PHRASES = re.compile(
-    rf"^{_DOER}\s+(?P<first>{_VERB})\s+(?P<object>.+?)\s*,?\s+(?:and then|and|then)\s+"
-    rf"(?P<second>{_VERB})\s+(?:it|them)$"
+_VERB_PHRASES = re.compile(  # "back up my phone, wipe it, and sell it": a list, each later verb on "it"
+    rf"^{_DOER}\s+(?P<first>{_VERB})\s+(?P<object>[^,]+?)(?P<middle>(?:\s*,\s*{_VERB}\s+(?:it|them))*)\s*,?\s+"
+    rf"(?:and then|and also|and|then)\s+"
+    rf"(?P<second>{_VERB})\s+(?:it|them)(?P<tail>\s+(?:to|into|from|on|in|with|for)\s+[^,]+)?$"  # "add it to PATH"
 )
+_MIDDLE_VERB = re.compile(rf"\s*,\s*(?P<verb>{_VERB})\s+(?:it|them)")
+_SETTING = re.compile(r"^(?P<thing>.+?)(?P<setting>\s+(?:on|in|with|for|at)\s+.+)$")  # "Python on Windows"
 _GERUND = r"[a-z]{2,}ing"
 _GERUND_LIST = re.compile(  # "At what age do babies start crawling, walking and talking?": one question each
     rf"^(?P<prefix>.*?[a-z]\s+)(?P<gerunds>{_GERUND}(?:\s*,\s*{_GERUND})*\s*,?\s+and\s+{_GERUND})"
@@ -29,8 +32,8 @@ _GERUND_LIST = re.compile(  # "At what age do babies start crawling, walking and
 )
 _SETTING_PREPOSITIONS = frozenset("in on at during after before near with without for".split())
 _NOT_VERBS = frozenset("the a an of in on for to with my your our its their".split())
-_DOER_OPENING = re.compile(
-    r"^(?P<prefix>(?:how|what|where|when|why)\s+(?:do|does|can|could|should|would|will|did)\s+(?:I|you|we|one)"
+_DOER_OPENING = re.compile(  # "(In Git,) how do I", "What's the best way to"
+    r"^(?P<prefix>(?:(?:in|on|with|using|for)\s+[^,]+,\s+)?(?:how|what|where|when|why)\s+(?:do|does|can|could|should|would|will|did)\s+(?:I|you|we|one)"
     r"|what(?:\s+is|'s)\s+the\s+(?:best|easiest|fastest|quickest|right|safest)\s+way\s+to)\s+(?P<rest>.+)$",
     re.I,
 )
@@ -39,6 +42,7 @@ _CLOSING_VERBS = re.compile(  # "When did World War I start and end", "When was 
     r"\s+(?P<first>[a-z]+),?\s+and\s+(?P<second>[a-z]+)"
     r"(?P<setting>\s+(?:in|on|at|during|after|before)\s+[^,]+)?$"  # "... start and end in the US"
 )
+_THEN_ALSO = re.compile(r"\b(and)\s+(?:then|also)\b", re.I)
 _PRONOUN_OBJECT = re.compile(r"\b(?:it|them)\b", re.I)
 _PREPOSITIONAL_OBJECT = re.compile(r"^(?P<preposition>for|with|about|on|to|at)\s+", re.I)
 _TAKES_PREPOSITION = frozenset(  # "apply and pay for a visa": both take the "for"
@@ -96,8 +100,13 @@ def split_gerunds(sentence: str) -> list[str] | None:
 def split_verb_phrases(sentence: str) -> list[str] | None:
     if (match := _VERB_PHRASES.match(sentence)) is None or match.group("second").lower() in _NOT_VERBS:
         return None
-    prefix, thing = match.group("prefix"), match.group("object")
-    return [finish(f"{prefix} {match.group(verb)} {thing}") for verb in ("first", "second")]
+    prefix, thing, tail = match.group("prefix"), match.group("object"), match.group("tail")
+    if tail is None:
+        middle = [m.group("verb") for m in _MIDDLE_VERB.finditer(match.group("middle"))]
+        return [finish(f"{prefix} {verb} {thing}") for verb in [match.group("first"), *middle, match.group("second")]]
+    setting = _SETTING.match(thing)  # "install Python on Windows, add it to PATH": "add Python to PATH on Windows"
+    second = f"{setting.group('thing')}{tail}{setting.group('setting')}" if setting else f"{thing}{tail}"
+    return [finish(f"{prefix} {match.group('first')} {thing}"), finish(f"{prefix} {match.group('second')} {second}")]
 
 
 def _starts_verb_phrase(words: list[str], tags: list[str], i: int) -> bool:
@@ -105,7 +114,7 @@ def _starts_verb_phrase(words: list[str], tags: list[str], i: int) -> bool:
     what opens its object ("apply for a card", "practice speaking"); the tagger reads some as nouns."""
     if tags[i] == "VERB":
         return True
-    if tags[i] != "NOUN" or i + 1 >= len(words) or tags[i + 1] not in ("ADP", "DET", "PRON", "VERB"):
+    if tags[i] != "NOUN" or i + 1 >= len(words) or tags[i + 1] not in ("ADP", "DET", "PRON", "PROPN", "VERB"):
         return False
     from enhanced_vllm.nlp.resources import wordnet
 
@@ -118,15 +127,19 @@ def split_verb_phrase_list(sentence: str) -> list[str] | None:
     match = _DOER_OPENING.match(sentence)
     if match is None:
         return None
-    words = match.group("rest").split()
+    words = _THEN_ALSO.sub(r"\1", match.group("rest")).split()  # "and then add", "and also delete"
     conjunctions = [i for i, word in enumerate(words) if word.lower() == "and"]
     if len(conjunctions) != 1 or _PRONOUN_OBJECT.search(match.group("rest")):
         return None
-    tags = pos_tags([w.strip(",") for w in words])
+    opening = match.group("prefix").split()  # tagged with the opening: "I clear" is a verb, not "clear" alone
+    tags = pos_tags([w.strip(",") for w in [*opening, *words]])[len(opening) :]
     at = conjunctions[0]
     if not 1 < at < len(words) - 1 or not words[at + 1].islower():
         return None
-    if not all(_starts_verb_phrase(words, tags, i) for i in (0, at + 1)):
+    # "reset my router, change the Wi-Fi password, and update the firmware": each comma opens a verb phrase
+    starts = [0, *(i + 1 for i in range(at - 1) if words[i].endswith(",") and words[i + 1].islower()), at + 1]
+    if not all(_starts_verb_phrase(words, tags, i) for i in starts):
         return None
-    phrases = [" ".join(words[:at]).rstrip(","), " ".join(words[at + 1 :])]
+    ends = [*starts[1:-1], at, len(words)]
+    phrases = [" ".join(words[a:b]).rstrip(",") for a, b in zip(starts, ends, strict=True)]
     return [finish(f"{match.group('prefix')} {phrase}") for phrase in phrases]

@@ -37,7 +37,26 @@ def _tagged(words: tuple[str, ...]) -> tuple[str, ...]:
     from enhanced_vllm.nlp.resources import pos_tagger
 
     tagged = pos_tagger().tag(list(words))
-    return tuple(_corrected(word.lower(), tag) for word, tag in tagged)
+    tags = [_corrected(word.lower(), tag) for word, tag in tagged]
+    for i in range(1, len(tags)):
+        if tags[i] in ("NOUN", "ADJ") and words[i - 1].lower() in _SUBJECTS and _can_be_verb(words[i]):
+            if i < 2 or words[i - 2].lower() not in _BE:  # not "Am I sick"
+                tags[i] = "VERB"  # "Can I freeze ...", "How do I clear ...": a verb after its subject
+        if tags[i] == "VERB" and words[i].lower().endswith("ed") and tags[i - 1] in _ATTRIBUTIVE_BEFORE:
+            if i + 1 < len(tags) and tags[i + 1] == "NOUN":  # "freeze cooked rice", "or mashed potatoes"
+                tags[i] = "ADJ"
+    return tuple(tags)
+
+
+_SUBJECTS = frozenset("i you we they".split())
+_BE = frozenset("am are is was were".split())
+_ATTRIBUTIVE_BEFORE = frozenset({"DET", "ADP", "CCONJ", "VERB"})  # a participle after these, before a noun, modifies it
+
+
+def _can_be_verb(word: str) -> bool:
+    from enhanced_vllm.nlp.resources import wordnet
+
+    return bool(wordnet().synsets(word.lower(), pos="v"))
 
 
 def _corrected(word: str, tag: str) -> str:
