@@ -15,6 +15,8 @@ Handled, per sentence:
   up and secure"), and a pronoun object ("How do I install Docker and configure it?"); two verbs
   closing a clause or before its closing setting ("When did World War I start and end?", "... start and end
   in the US?"); "-ing" lists after a verb ("At what age do babies start crawling, walking and talking?");
+  verb-phrase lists ("How do I reset my router, change the password, and update the firmware?", "back up my
+  phone, wipe it, and sell it", "install Python on Windows and then add it to PATH");
 - "as well as" / "along with" + its / his / her: "What is the population of Tokyo as well as its area?";
 - pronouns: "they" / "them" / "their" point back to the last plural noun ("What do lions eat and
   where do they live?"); "he" / "she" after "Who is the CEO of X" to that role; others to the last
@@ -26,7 +28,9 @@ Handled, per sentence:
   and Amazon founded?" -> "When was Google founded?", the verb agreeing), objects of any verb ("Who
   directed Titanic and Avatar?"), of a preposition ("How many calories are in an apple and a
   banana?"), lists of three or more, an "or" list of three asked of each ("Can dogs eat grapes,
-  raisins, or chocolate?"), a shared "how much" ("How much protein and fiber are in ...");
+  raisins, or chocolate?"; "Vietnam, Cambodia or Laos"; two places in a yes/no question: "in California or
+  Texas"), adjectives before one plural noun ("for soft, medium and hard yolks"), a shared "how much" ("How
+  much protein and fiber are in ...");
 - coordinated superlatives: "What are the largest and smallest countries in Europe?" -> one question
   each, singular; "or" between verbs after where / how / when ("Where can I rent or buy a bike?");
 - "What's" lists keep their "What's"; "; " and ", but (more importantly)" between two questions
@@ -43,11 +47,13 @@ the scene ("Tesla makes cars.", "I've heard of X but ...") is left out unless a 
 ("a firm one" shares "a runny yolk"'s noun), "If so, at what rate?" asks it of the yes/no question before
 it, and a question embedded in a first-person frame is asked directly once split out ("I was wondering
 how long X takes and ..." -> "How long does X take?"; "Can you tell me ..." keeps its frame).
-Conjunctions: and, as well as, along with, together with, plus, "&", and comma lists. Kept whole:
+Conjunctions: and, as well as, along with, together with, plus, "&", and comma lists. A fixed pair ("pros and
+cons", "Procter & Gamble") is joined into one word before any rule reads the question. Kept whole:
 questions that only look compound ("difference between A and B", "A vs B", "in common", titles such as
 "Pride and Prejudice" (two capitalised common nouns), fixed pairs such as "rock and roll" or "supply and
 demand", "at the same time" / "together", one name after a singular verb ("Where is Procter and Gamble
-headquartered?"), the subjects of a shared event ("When did Exxon and Mobil merge?"), a choice ("Should
+headquartered?"), the subjects of a shared event ("When did Exxon and Mobil merge?"), mixing or interacting
+("Is it safe to mix X and Y?", "Do X and Y interact?"), a choice ("Should
 I rent or buy a house?")).
 """
 
