@@ -906,6 +906,7 @@ SEVENTEENTH_SET_FAMILIES = {  # constructions from the seventeenth written set, 
         "What tires does my 2016 Subaru Outback take?",
         "How often should I change my 2016 Subaru Outback's oil?",
     ],
+    "I have a question about Python. Is it fast?": ["Is Python fast?"],  # not "my question about Python"
     # the empty "it" of "it takes to V" is the empty "it" of "how much does it cost"
     "How long does it take to drive from Denver to Aspen and how much does it cost?": [
         "How long does it take to drive from Denver to Aspen?",

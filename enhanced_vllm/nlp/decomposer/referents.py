@@ -112,7 +112,7 @@ def subject_of(clause: str) -> str | None:
     """The entity a later clause's pronoun refers to: the last run of capitalised words (not the
     first word), else a sentence-initial name, else the clause's noun phrase (``_noun_phrase``)."""
     words = clause.rstrip("?.!").split()
-    if (acquired := _ACQUIRED.match(" ".join(words))) is not None and len(acquired.group("rest").split()) <= 5:
+    if (acquired := _ACQUIRED.match(" ".join(words))) is not None and _owned_thing(acquired.group("rest").split()):
         return _possessed(words)  # "I have a 2018 Toyota RAV4." -> "my 2018 Toyota RAV4"
     runs, starts, current = [], [], []
     for i, word in enumerate(words):
@@ -158,6 +158,11 @@ def subject_of(clause: str) -> str | None:
         or _yes_no_subject(words)
         or _place_object(words)
     )
+
+
+def _owned_thing(rest: list[str]) -> bool:
+    """ "a 2018 Toyota RAV4", "an old laptop": one short noun phrase, not "a question about Python"."""
+    return len(rest) <= 5 and not any(w.lower() in _PREPOSITIONS or w.lower() in ("of", "to") for w in rest)
 
 
 def _place_object(words: list[str]) -> str | None:
