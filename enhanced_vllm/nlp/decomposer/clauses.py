@@ -136,7 +136,7 @@ def decompose_sentence(sentence: str) -> list[str]:
             embedded = _EMBEDDED_WH.match(clause.strip())  # "when it fell", not "when should I use one"
             if (frame := EMBEDDING_FRAME.match(clauses[0])) and embedded:
                 clause = f"{frame.group('frame')} {clause.strip()}"  # "... and what it is made of"
-            elif (frame := _REQUEST_FRAME.match(clauses[0])) and _EMBEDDED_WH.match(clause.strip()):
+            elif (frame := _REQUEST_FRAME.match(clauses[0])) and embedded:
                 clause = f"{frame.group('frame')} {clause.strip()}"  # "Tell me about X and why it collapsed."
             if not asks_of_the_action(clause, clauses[0]):
                 clause = resolve_pronouns(clause, subject, plural, person)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from enhanced_vllm.nlp.decomposer.lexicon import AUXILIARIES, CONJ
-from enhanced_vllm.nlp.decomposer.words import finish, pos_tags
+from enhanced_vllm.nlp.decomposer.words import can_be_verb, finish, pos_tags
 
 _PARTICLE = r"(?:\s+(?:up|down|out|in|off|back|over))?"  # phrasal verbs: "set up", "back up"
 _VERB = rf"[a-z]+{_PARTICLE}"
@@ -75,10 +75,8 @@ def split_closing_verbs(sentence: str) -> list[str] | None:
     ("... start and end in the US?"), and share all that comes before."""
     if (match := _CLOSING_VERBS.match(sentence)) is None:
         return None
-    from enhanced_vllm.nlp.resources import wordnet
-
     verbs = [match.group("first"), match.group("second")]
-    if any(v in _NOT_VERBS or v in AUXILIARIES or not wordnet().synsets(v, pos="v") for v in verbs):
+    if any(v in _NOT_VERBS or v in AUXILIARIES or not can_be_verb(v) for v in verbs):
         return None
     return [finish(f"{match.group('opening')} {verb}{match.group('setting') or ''}") for verb in verbs]
 
@@ -116,9 +114,7 @@ def _starts_verb_phrase(words: list[str], tags: list[str], i: int) -> bool:
         return True
     if tags[i] != "NOUN" or i + 1 >= len(words) or tags[i + 1] not in ("ADP", "DET", "PRON", "PROPN", "VERB"):
         return False
-    from enhanced_vllm.nlp.resources import wordnet
-
-    return bool(wordnet().synsets(words[i].lower(), pos="v"))
+    return can_be_verb(words[i])
 
 
 def split_verb_phrase_list(sentence: str) -> list[str] | None:

@@ -39,7 +39,7 @@ def _tagged(words: tuple[str, ...]) -> tuple[str, ...]:
     tagged = pos_tagger().tag(list(words))
     tags = [_corrected(word.lower(), tag) for word, tag in tagged]
     for i in range(1, len(tags)):
-        if tags[i] in ("NOUN", "ADJ") and words[i - 1].lower() in _SUBJECTS and _can_be_verb(words[i]):
+        if tags[i] in ("NOUN", "ADJ") and words[i - 1].lower() in _SUBJECTS and can_be_verb(words[i]):
             if i < 2 or words[i - 2].lower() not in _BE:  # not "Am I sick"
                 tags[i] = "VERB"  # "Can I freeze ...", "How do I clear ...": a verb after its subject
         if tags[i] == "VERB" and words[i].lower().endswith("ed") and tags[i - 1] in _ATTRIBUTIVE_BEFORE:
@@ -53,7 +53,8 @@ _BE = frozenset("am are is was were".split())
 _ATTRIBUTIVE_BEFORE = frozenset({"DET", "ADP", "CCONJ", "VERB"})  # a participle after these, before a noun, modifies it
 
 
-def _can_be_verb(word: str) -> bool:
+def can_be_verb(word: str) -> bool:
+    """WordNet knows ``word`` as a verb ("freeze", "reset"), whatever the tagger said."""
     from enhanced_vllm.nlp.resources import wordnet
 
     return bool(wordnet().synsets(word.lower(), pos="v"))
